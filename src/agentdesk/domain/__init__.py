@@ -1,0 +1,1 @@
+"""The shared vocabulary of agentdesk: models, enums, SLA maths, mutations. No I/O here."""

@@ -1,0 +1,1 @@
+"""The local SQLite cache: schema and migrations, queries, full-text search, the outbox."""
