@@ -16,9 +16,7 @@ from pathlib import Path
 
 import pytest
 
-PG_ADMIN_URL = os.environ.get(
-    "AGENTDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test"
-)
+PG_ADMIN_URL = os.environ.get("AGENTDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_tui(args: argparse.Namespace) -> int:
     try:
-        from agentdesk.tui.app import run  # noqa: PLC0415
+        from agentdesk.tui.app import run
     except ModuleNotFoundError as exc:
         raise UserError("the terminal UI is not available in this build") from exc
     return run(profile=args.profile)

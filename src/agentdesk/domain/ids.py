@@ -1,4 +1,4 @@
-"""Identifiers made on the client: UUIDv7 (RFC 9562), time-ordered, so re-sent inserts are harmless."""
+"""Client-made identifiers: UUIDv7 (RFC 9562), time-ordered, so re-sent inserts are harmless."""
 
 from __future__ import annotations
 

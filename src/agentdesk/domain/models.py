@@ -15,16 +15,15 @@ Bulk paths (seeding, initial sync) must not build these objects one by one: use
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, String, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from agentdesk.domain.enums import (
-    Availability,
     AuthorKind,
+    Availability,
     Channel,
     Priority,
     Role,
@@ -180,7 +179,7 @@ class Ticket(SQLModel, table=True):
     solved_at: datetime | None = _ts(nullable=True)
     first_reply_due: datetime | None = _ts(nullable=True)
     resolution_due: datetime | None = _ts(nullable=True)
-    # The next SLA deadline that still matters (see domain.sla.next_due); indexed for "soonest first".
+    # The SLA deadline that matters now (domain.sla.next_due); indexed for "soonest first".
     sla_due_at: datetime | None = _ts(nullable=True, index=True)
     merged_into_id: int | None = None
     version: int = _version()
