@@ -1,0 +1,300 @@
+"""The sync engine: push the outbox, pull changes, keep going in the background.
+
+`sync_once()` pushes pending mutations in order and in batches, then pulls pages until the
+backend has no more; each page is applied by the store in one transaction together with its
+cursor. `run()` repeats that on realtime hints, on `nudge()` (a local write) and every
+`poll_interval` seconds, with exponential backoff and full jitter on transient failures.
+
+The engine knows backends only through `agentdesk.sync.backend.Backend` and its
+capabilities: there is no backend-specific branch here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from agentdesk.crashpoints import crash_point
+from agentdesk.domain.timeutil import utcnow
+from agentdesk.sync.backend import (
+    AuthError,
+    Backend,
+    BackendError,
+    Capability,
+    Change,
+    Event,
+    ForbiddenError,
+    MutationResult,
+    OutgoingMutation,
+    ProtocolError,
+    TransientError,
+)
+from agentdesk.sync.state import StateHolder, SyncState, SyncStatus
+
+log = logging.getLogger(__name__)
+
+LOGIN_EXPIRED = "login expired: run agentdesk login"
+MAX_REFETCHES = 3  # in one pass; more means the backend keeps expiring our fresh cursor
+
+ProgressCallback = Callable[[int, int | None], None]  # (rows so far, total if known)
+EventListener = Callable[[Event], None]
+
+
+class SyncStore(Protocol):
+    """What the engine needs from the local cache (`agentdesk.store.Cache`)."""
+
+    def sync_cursor(self) -> str | None: ...
+
+    def pending_mutations(self, limit: int | None = None) -> list[Any]:
+        """Outbox rows with no definite result yet, oldest first (`.id`, `.name`, `.args`)."""
+        ...
+
+    def record_results(self, results: list[MutationResult]) -> None: ...
+
+    def apply_changes(
+        self, changes: list[Change], cursor: str, last_mutation_id: int | None
+    ) -> None:
+        """Upsert/delete the rows, store the cursor, drop acked outbox rows, re-apply the rest;
+        all in one transaction."""
+        ...
+
+    def acknowledge(self, up_to: int) -> None:
+        """Drop outbox rows with a definite result at or below `up_to` (non ACK_BY_PULL)."""
+        ...
+
+    def reset_synced_state(self) -> None:
+        """Forget every synced row and the cursor (must-refetch); never the outbox."""
+        ...
+
+    def sync_counts(self) -> tuple[int, int, int]:
+        """(pending, conflicts, rejected)."""
+        ...
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    pulled: int = 0
+    pages: int = 0
+    refetched: bool = False
+
+
+def backoff_delay(attempt: int, *, base: float, cap: float, rng: Callable[[], float]) -> float:
+    """Full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
+    ceiling = min(cap, base * (2 ** min(attempt, 32)))
+    return rng() * ceiling
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        cache: SyncStore,
+        backend: Backend,
+        *,
+        page_size: int = 1000,
+        push_batch: int = 500,
+        poll_interval: float = 30.0,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 60.0,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.cache = cache
+        self.backend = backend
+        self.page_size = page_size
+        self.push_batch = push_batch
+        self.poll_interval = poll_interval
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._rng = rng
+        self.state = StateHolder()
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._event_listeners: list[EventListener] = []
+        self._lock = asyncio.Lock()
+        self.refresh_counts()
+
+    # -- observation ---------------------------------------------------------------------
+    def subscribe(self, listener: Callable[[SyncState], None]) -> Callable[[], None]:
+        return self.state.subscribe(listener)
+
+    def on_event(self, listener: EventListener) -> Callable[[], None]:
+        """Realtime events other than change hints (presence, swarm messages...)."""
+        self._event_listeners.append(listener)
+        return lambda: self._event_listeners.remove(listener)
+
+    def refresh_counts(self) -> None:
+        pending, conflicts, rejected = self.cache.sync_counts()
+        self.state.update(pending=pending, conflicts=conflicts, rejected=rejected)
+
+    # -- one pass --------------------------------------------------------------------------
+    async def sync_once(self, progress: ProgressCallback | None = None) -> SyncReport:
+        """Push everything pending, then pull until up to date. Raises BackendError."""
+        async with self._lock:
+            previous = self.state.current.status
+            self.state.update(status=SyncStatus.SYNCING)
+            try:
+                report = SyncReport()
+                report.pushed = await self._push_pending()
+                await self._pull_all(report, progress)
+            except BackendError as exc:
+                self._record_failure(exc)
+                raise
+            except BaseException:
+                self.state.update(status=previous)
+                raise
+            self.refresh_counts()
+            self.state.update(
+                status=SyncStatus.ONLINE, reason=None, retry_in=None, last_success_at=utcnow()
+            )
+            return report
+
+    async def initial_sync(self, progress: ProgressCallback | None = None) -> SyncReport:
+        """The first pass of a fresh cache, reporting rows as they arrive."""
+        return await self.sync_once(progress)
+
+    async def _push_pending(self) -> int:
+        pushed = 0
+        while True:
+            rows = self.cache.pending_mutations(self.push_batch)
+            if not rows:
+                return pushed
+            batch = [OutgoingMutation(id=r.id, name=r.name, args=r.args) for r in rows]
+            crash_point("push.before_send")
+            results = await self.backend.push(batch)
+            crash_point("push.after_send")
+            if results:
+                self.cache.record_results(results)
+                crash_point("push.after_record")
+                if Capability.ACK_BY_PULL not in self.backend.capabilities:
+                    self.cache.acknowledge(results[-1].id)
+            pushed += len(results)
+            self.refresh_counts()
+            if len(results) < len(batch):
+                # The backend stopped early; the rest goes next pass (after a pull).
+                return pushed
+
+    async def _pull_all(self, report: SyncReport, progress: ProgressCallback | None) -> None:
+        cursor = self.cache.sync_cursor()
+        refetches = 0
+        ack = Capability.ACK_BY_PULL in self.backend.capabilities
+        while True:
+            crash_point("pull.before_fetch")
+            page = await self.backend.pull(cursor, self.page_size)
+            crash_point("pull.after_fetch")
+            if page.refetch:
+                refetches += 1
+                if refetches > MAX_REFETCHES:
+                    raise ProtocolError("pull: the backend keeps asking for a full refetch")
+                log.info("cursor expired: re-bootstrapping (the outbox is kept)")
+                self.cache.reset_synced_state()
+                cursor = None
+                report.refetched = True
+                continue
+            self.cache.apply_changes(
+                page.changes, page.cursor, page.last_mutation_id if ack else None
+            )
+            crash_point("pull.after_apply")
+            cursor = page.cursor
+            report.pages += 1
+            report.pulled += len(page.changes)
+            if progress is not None:
+                progress(report.pulled, None)
+            if not page.has_more:
+                return
+
+    def _record_failure(self, exc: BackendError) -> None:
+        self.refresh_counts()
+        if isinstance(exc, AuthError):
+            self.state.update(status=SyncStatus.ERROR, reason=LOGIN_EXPIRED)
+        elif isinstance(exc, ForbiddenError | ProtocolError):
+            self.state.update(status=SyncStatus.ERROR, reason=str(exc))
+        else:
+            self.state.update(status=SyncStatus.OFFLINE, reason=str(exc))
+
+    # -- background loop -------------------------------------------------------------------
+    def nudge(self) -> None:
+        """Sync soon (a local write happened, or a realtime hint arrived)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Sync until `stop()`: on hints, nudges and every `poll_interval`; back off on errors.
+
+        AuthError parks the loop (status error, outbox kept) until `nudge()` after a new
+        login; ProtocolError and ForbiddenError retry at the backoff cap.
+        """
+        self._stop.clear()
+        events = None
+        if Capability.REALTIME in self.backend.capabilities:
+            events = asyncio.create_task(self._listen(), name="agentdesk-sync-events")
+        attempt = 0
+        try:
+            while not self._stop.is_set():
+                self._wake.clear()
+                delay: float | None
+                try:
+                    await self.sync_once()
+                    attempt = 0
+                    delay = self.poll_interval
+                except AuthError:
+                    delay = None  # wait for a nudge
+                except (ProtocolError, ForbiddenError):
+                    delay = self.backoff_cap
+                except TransientError as exc:
+                    attempt += 1
+                    delay = backoff_delay(
+                        attempt, base=self.backoff_base, cap=self.backoff_cap, rng=self._rng
+                    )
+                    if exc.retry_after is not None:
+                        delay = max(delay, exc.retry_after)
+                    self.state.update(retry_in=delay)
+                await self._sleep(delay)
+        finally:
+            if events is not None:
+                events.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await events
+
+    async def _sleep(self, delay: float | None) -> None:
+        """Wait for a nudge, stop() or `delay` seconds (None: no timeout)."""
+        if self._stop.is_set():
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def _listen(self) -> None:
+        """Follow the realtime stream; reconnect with backoff. Losing it only delays."""
+        attempt = 0
+        while not self._stop.is_set():
+            try:
+                async for event in self.backend.events():
+                    attempt = 0
+                    if event.kind == "change":
+                        self.nudge()
+                    else:
+                        for listener in list(self._event_listeners):
+                            try:
+                                listener(event)
+                            except Exception:
+                                log.exception("event listener failed")
+            except AuthError:
+                await self._wait_stop(None)
+                return
+            except BackendError as exc:
+                log.info("event stream lost: %s", exc)
+            attempt += 1
+            await self._wait_stop(
+                backoff_delay(attempt, base=self.backoff_base, cap=self.backoff_cap, rng=self._rng)
+            )
+
+    async def _wait_stop(self, delay: float | None) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), timeout=delay)
