@@ -16,7 +16,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from agentdesk.crashpoints import crash_point
@@ -82,6 +82,7 @@ class SyncReport:
     pulled: int = 0
     pages: int = 0
     refetched: bool = False
+    results: list[MutationResult] = field(default_factory=list)  # definite push outcomes
 
 
 def backoff_delay(attempt: int, *, base: float, cap: float, rng: Callable[[], float]) -> float:
@@ -139,7 +140,7 @@ class SyncEngine:
             self.state.update(status=SyncStatus.SYNCING)
             try:
                 report = SyncReport()
-                report.pushed = await self._push_pending()
+                await self._push_pending(report)
                 await self._pull_all(report, progress)
             except BackendError as exc:
                 self._record_failure(exc)
@@ -157,12 +158,11 @@ class SyncEngine:
         """The first pass of a fresh cache, reporting rows as they arrive."""
         return await self.sync_once(progress)
 
-    async def _push_pending(self) -> int:
-        pushed = 0
+    async def _push_pending(self, report: SyncReport) -> None:
         while True:
             rows = self.cache.pending_mutations(self.push_batch)
             if not rows:
-                return pushed
+                return
             batch = [OutgoingMutation(id=r.id, name=r.name, args=r.args) for r in rows]
             crash_point("push.before_send")
             results = await self.backend.push(batch)
@@ -172,11 +172,12 @@ class SyncEngine:
                 crash_point("push.after_record")
                 if Capability.ACK_BY_PULL not in self.backend.capabilities:
                     self.cache.acknowledge(results[-1].id)
-            pushed += len(results)
+            report.pushed += len(results)
+            report.results.extend(results)
             self.refresh_counts()
             if len(results) < len(batch):
                 # The backend stopped early; the rest goes next pass (after a pull).
-                return pushed
+                return
 
     async def _pull_all(self, report: SyncReport, progress: ProgressCallback | None) -> None:
         cursor = self.cache.sync_cursor()
