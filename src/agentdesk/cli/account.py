@@ -156,8 +156,7 @@ def _pending_count(profile: Profile) -> int:
     from agentdesk.cli.session import open_cache
 
     with open_cache(profile) as cache:
-        pending, _, _ = cache.sync_counts()
-        return pending
+        return int(cache.pending_count())
 
 
 def _remove_cache_files(profile: Profile) -> None:

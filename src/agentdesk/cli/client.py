@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,11 @@ from agentdesk.cli import account, render
 from agentdesk.cli.errors import UserError
 from agentdesk.cli.session import open_cache, sync_now, token_for, warn
 from agentdesk.domain.enums import Priority, Status
+from agentdesk.domain.ids import uuid7
 from agentdesk.profiles import Profile
 
 QUEUED = "queued (pending sync)"
+DEFAULT_VIEW = "all-open"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sync.set_defaults(handler=run_sync)
 
     tickets = subparsers.add_parser("tickets", help="list tickets of a view (from the cache)")
-    tickets.add_argument("--view", default=None, help="saved view name (default: all open)")
+    tickets.add_argument("--view", default=None, help="view id or name (default: all-open)")
     tickets.add_argument("--limit", type=_positive, default=50, help="at most N tickets")
     tickets.add_argument("--json", action="store_true", help="machine-readable output")
     tickets.set_defaults(handler=run_tickets)
@@ -120,7 +123,9 @@ def run_sync(args: argparse.Namespace) -> int:
             return _watch(profile, cache)
         first = cache.cursor is None
         outcome = sync_now(profile, cache, progress=first)
-        pending, conflicts, rejected = cache.sync_counts()
+        pending = cache.pending_count()
+        conflicts = cache.conflict_count()
+        rejected = cache.rejected_count()
         if args.json:
             render.print_json(
                 {
@@ -190,9 +195,11 @@ def _watch(profile: Profile, cache: Any) -> int:
 def run_tickets(args: argparse.Namespace) -> int:
     profile = account.resolve_profile(args.profile)
     with open_cache(profile) as cache:
-        tickets = _query(lambda: cache.list_tickets(view=args.view, limit=args.limit))
+        view = _query(lambda: cache.view(args.view or DEFAULT_VIEW))
+        rows = _query(lambda: cache.page(view.query, view.sort, None, args.limit, view.descending))
+        tickets = [_ticket_json(row) for row in rows]
         if args.json:
-            render.print_json({"view": args.view, "tickets": tickets})
+            render.print_json({"view": view.name, "tickets": tickets})
         else:
             _print_tickets(tickets, cache)
     return 0
@@ -201,12 +208,19 @@ def run_tickets(args: argparse.Namespace) -> int:
 def run_search(args: argparse.Namespace) -> int:
     profile = account.resolve_profile(args.profile)
     with open_cache(profile) as cache:
-        tickets = _query(lambda: cache.search(args.query, limit=args.limit))
+        rows = _query(lambda: cache.search(args.query, limit=args.limit))
+        tickets = [_ticket_json(row) for row in rows]
         if args.json:
             render.print_json({"query": args.query, "tickets": tickets})
         else:
             _print_tickets(tickets, cache)
     return 0
+
+
+def _ticket_json(row: Any) -> dict[str, Any]:
+    data = dataclasses.asdict(row)
+    data["tags"] = list(data.get("tags") or [])
+    return data
 
 
 def _print_tickets(tickets: list[dict[str, Any]], cache: Any) -> None:
@@ -220,9 +234,16 @@ def _print_tickets(tickets: list[dict[str, Any]], cache: Any) -> None:
 def run_show(args: argparse.Namespace) -> int:
     profile = account.resolve_profile(args.profile)
     with open_cache(profile) as cache:
-        detail = _query(lambda: cache.ticket_detail(args.id))
-        if detail is None:
+        ticket = _query(lambda: cache.ticket(args.id))
+        if ticket is None:
             raise UserError(f"no ticket #{args.id} in the cache (run agentdesk sync?)")
+        customer_id = ticket.get("customer_id")
+        detail = {
+            "ticket": ticket,
+            "customer": cache.customer(customer_id) if customer_id is not None else None,
+            "messages": [dataclasses.asdict(m) for m in cache.thread(args.id)],
+            "pending": bool(ticket.get("pending")),
+        }
         if args.json:
             render.print_json(detail)
         else:
@@ -230,10 +251,35 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _outbox_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "args": row.args,
+        "state": row.state,
+        "reason": row.reason,
+        "ticket_id": int(row.entity_id) if row.entity == "ticket" and row.entity_id else None,
+        "created_at": row.created_at,
+    }
+
+
+def _conflict_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "mutation_id": row.mutation_id,
+        "ticket_id": row.ticket_id,
+        "field": row.field,
+        "base": row.base,
+        "mine": row.mine,
+        "theirs": row.theirs,
+        "created_at": row.created_at,
+    }
+
+
 def run_outbox(args: argparse.Namespace) -> int:
     profile = account.resolve_profile(args.profile)
     with open_cache(profile) as cache:
-        rows = cache.outbox_rows()
+        rows = [_outbox_json(row) for row in cache.outbox_rows()]
         if args.json:
             render.print_json({"mutations": rows})
             return 0
@@ -247,9 +293,9 @@ def run_outbox(args: argparse.Namespace) -> int:
                     str(r["id"]),
                     r["state"],
                     r["name"],
-                    f"#{r['ticket_id']}" if r.get("ticket_id") else "-",
-                    render.ts(r.get("created_at")),
-                    render.short(r.get("reason") or "", 60),
+                    f"#{r['ticket_id']}" if r["ticket_id"] else "-",
+                    render.ts(r["created_at"]),
+                    render.short(r["reason"] or "", 60),
                 ]
                 for r in rows
             ],
@@ -260,7 +306,7 @@ def run_outbox(args: argparse.Namespace) -> int:
 def run_conflicts(args: argparse.Namespace) -> int:
     profile = account.resolve_profile(args.profile)
     with open_cache(profile) as cache:
-        rows = cache.open_conflicts()
+        rows = [_conflict_json(row) for row in cache.conflicts()]
         if args.json:
             render.print_json({"conflicts": rows})
             return 0
@@ -272,11 +318,11 @@ def run_conflicts(args: argparse.Namespace) -> int:
             [
                 [
                     str(r["id"]),
-                    f"#{r['ticket_id']}",
+                    f"#{r['ticket_id']}" if r["ticket_id"] else "-",
                     r["field"],
-                    render.short(r.get("base"), 20),
-                    render.short(r.get("mine"), 20),
-                    render.short(r.get("theirs"), 20),
+                    render.short(r["base"], 20),
+                    render.short(r["mine"], 20),
+                    render.short(r["theirs"], 20),
                 ]
                 for r in rows
             ],
@@ -286,11 +332,10 @@ def run_conflicts(args: argparse.Namespace) -> int:
 
 
 def _query(call: Any) -> Any:
-    from agentdesk.store import StoreError
-
+    """Run a cache read; bad input (unknown view, search syntax) becomes one line."""
     try:
         return call()
-    except StoreError as exc:
+    except ValueError as exc:  # StoreError, search ParseError
         raise UserError(str(exc)) from exc
 
 
@@ -303,7 +348,8 @@ def run_reply(args: argparse.Namespace) -> int:
         raise UserError("the reply is empty")
     profile = account.resolve_profile(args.profile)
     with open_cache(profile) as cache:
-        mutation_id = _write(lambda: cache.add_message(args.id, body, public=not args.internal))
+        message = {"id": uuid7(), "ticket_id": args.id, "body": body, "public": not args.internal}
+        mutation_id = _write(lambda: cache.record_mutation("message.add", message))
         return _finish_write(profile, cache, [mutation_id], args.no_sync)
 
 
@@ -368,11 +414,10 @@ def run_resolve(args: argparse.Namespace) -> int:
 
 
 def _write(call: Any) -> Any:
-    from agentdesk.store import StoreError
-
+    """Queue a local change; an unknown ticket or invalid value becomes one line."""
     try:
         return call()
-    except StoreError as exc:
+    except ValueError as exc:  # StoreError, MutationError
         raise UserError(str(exc)) from exc
 
 

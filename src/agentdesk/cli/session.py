@@ -26,6 +26,8 @@ def open_cache(profile: Profile) -> Iterator[Any]:
     except CacheError as exc:
         raise UserError(str(exc)) from exc
     try:
+        if profile.agent_id is not None and cache.agent_id != profile.agent_id:
+            cache.set_agent_id(profile.agent_id)
         yield cache
     finally:
         cache.close()

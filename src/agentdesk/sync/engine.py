@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -46,34 +46,38 @@ EventListener = Callable[[Event], None]
 
 
 class SyncStore(Protocol):
-    """What the engine needs from the local cache (`agentdesk.store.Cache`)."""
+    """What the engine needs from the local cache (`agentdesk.store.Cache` fits)."""
 
-    def sync_cursor(self) -> str | None: ...
+    @property
+    def cursor(self) -> str | None: ...
 
-    def pending_mutations(self, limit: int | None = None) -> list[Any]:
+    def pending_mutations(self, limit: int = 500) -> Sequence[Any]:
         """Outbox rows with no definite result yet, oldest first (`.id`, `.name`, `.args`)."""
         ...
 
-    def record_results(self, results: list[MutationResult]) -> None: ...
+    def record_results(self, results: Sequence[MutationResult], *, ack_by_pull: bool) -> None: ...
 
     def apply_changes(
-        self, changes: list[Change], cursor: str, last_mutation_id: int | None
-    ) -> None:
-        """Upsert/delete the rows, store the cursor, drop acked outbox rows, re-apply the rest;
-        all in one transaction."""
+        self,
+        changes: Sequence[Change],
+        cursor: str | None,
+        last_mutation_id: int | None = None,
+        *,
+        has_more: bool = False,
+    ) -> Any:
+        """Upsert/delete the rows, store the cursor, drop acknowledged outbox rows, replay the
+        rest: all in one transaction."""
         ...
 
-    def acknowledge(self, up_to: int) -> None:
-        """Drop outbox rows with a definite result at or below `up_to` (non ACK_BY_PULL)."""
-        ...
-
-    def reset_synced_state(self) -> None:
+    def reset_synced_data(self) -> None:
         """Forget every synced row and the cursor (must-refetch); never the outbox."""
         ...
 
-    def sync_counts(self) -> tuple[int, int, int]:
-        """(pending, conflicts, rejected)."""
-        ...
+    def pending_count(self) -> int: ...
+
+    def conflict_count(self) -> int: ...
+
+    def rejected_count(self) -> int: ...
 
 
 @dataclass
@@ -129,8 +133,11 @@ class SyncEngine:
         return lambda: self._event_listeners.remove(listener)
 
     def refresh_counts(self) -> None:
-        pending, conflicts, rejected = self.cache.sync_counts()
-        self.state.update(pending=pending, conflicts=conflicts, rejected=rejected)
+        self.state.update(
+            pending=self.cache.pending_count(),
+            conflicts=self.cache.conflict_count(),
+            rejected=self.cache.rejected_count(),
+        )
 
     # -- one pass --------------------------------------------------------------------------
     async def sync_once(self, progress: ProgressCallback | None = None) -> SyncReport:
@@ -168,10 +175,9 @@ class SyncEngine:
             results = await self.backend.push(batch)
             crash_point("push.after_send")
             if results:
-                self.cache.record_results(results)
+                ack_by_pull = Capability.ACK_BY_PULL in self.backend.capabilities
+                self.cache.record_results(results, ack_by_pull=ack_by_pull)
                 crash_point("push.after_record")
-                if Capability.ACK_BY_PULL not in self.backend.capabilities:
-                    self.cache.acknowledge(results[-1].id)
             report.pushed += len(results)
             report.results.extend(results)
             self.refresh_counts()
@@ -180,7 +186,7 @@ class SyncEngine:
                 return
 
     async def _pull_all(self, report: SyncReport, progress: ProgressCallback | None) -> None:
-        cursor = self.cache.sync_cursor()
+        cursor = self.cache.cursor
         refetches = 0
         ack = Capability.ACK_BY_PULL in self.backend.capabilities
         while True:
@@ -192,12 +198,15 @@ class SyncEngine:
                 if refetches > MAX_REFETCHES:
                     raise ProtocolError("pull: the backend keeps asking for a full refetch")
                 log.info("cursor expired: re-bootstrapping (the outbox is kept)")
-                self.cache.reset_synced_state()
+                self.cache.reset_synced_data()
                 cursor = None
                 report.refetched = True
                 continue
             self.cache.apply_changes(
-                page.changes, page.cursor, page.last_mutation_id if ack else None
+                page.changes,
+                page.cursor,
+                page.last_mutation_id if ack else None,
+                has_more=page.has_more,
             )
             crash_point("pull.after_apply")
             cursor = page.cursor
