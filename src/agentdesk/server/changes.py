@@ -1,0 +1,229 @@
+"""`GET /v1/changes`: cursor paging through every synced table and the tombstones by version.
+
+Each table is read in keyset chunks ordered by (version, primary key), the streams are merged
+by version, and a page stops at `limit` rows but never inside a version (rows written by one
+transaction share a version, so a page boundary between them could hide half a write). The
+read runs in one snapshot (SQLite read transaction, PostgreSQL REPEATABLE READ), and versions
+are handed out under a row lock, so a later pull can never find a committed row behind its
+cursor.
+
+Cursor: `<version>.<scope>`: the last version fully delivered and a fingerprint of what the
+caller may see (role, groups). A cursor whose scope no longer matches, or that is ahead of the
+database (a different or reset server), answers 410 `must-refetch`.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy import Connection, Table, and_, or_, select, text
+
+from agentdesk.server.auth import CurrentCaller
+from agentdesk.server.permissions import Caller
+from agentdesk.server.problems import Problem, responses
+from agentdesk.server.state import ServerState, server_state
+from agentdesk.server.tables import SyncClient, Tombstone
+from agentdesk.server.visibility import row_filter
+from agentdesk.server.wire import TABLES, json_response, table_of
+
+DEFAULT_LIMIT = 1000
+MAX_LIMIT = 5000
+FIRST_CHUNK = 256
+
+TOMBSTONES = table_of(Tombstone)
+SYNC_CLIENTS = table_of(SyncClient)
+
+router = APIRouter(prefix="/v1", tags=["sync"])
+
+
+class ChangeItem(BaseModel):
+    entity: str
+    id: int | str
+    op: Literal["upsert", "delete"]
+    version: int
+    data: dict[str, Any] | None = None
+
+
+class ChangesPage(BaseModel):
+    changes: list[ChangeItem]
+    cursor: str
+    has_more: bool
+    last_mutation_id: int | None = None
+
+
+def _pk(table: Table) -> Any:
+    return next(iter(table.primary_key.columns))
+
+
+def _int_pk(table: Table) -> bool:
+    return _pk(table).type.python_type is int
+
+
+INT_ID_ENTITIES = frozenset(entity for entity, table in TABLES.items() if _int_pk(table))
+
+# (version, table order, primary key, change dict)
+_Item = tuple[int, int, Any, dict[str, Any]]
+
+
+def _table_stream(
+    conn: Connection, order: int, entity: str, table: Table, where: Any, after: int, limit: int
+) -> Iterator[_Item]:
+    pk = _pk(table)
+    version = table.c.version
+    size = min(limit + 1, FIRST_CHUNK)
+    last: tuple[int, Any] | None = None
+    while True:
+        query = select(table)
+        if last is None:
+            query = query.where(version > after)
+        else:
+            query = query.where(version >= last[0], or_(version > last[0], pk > last[1]))
+        if where is not None:
+            query = query.where(where)
+        rows = conn.execute(query.order_by(version, pk).limit(size)).all()
+        for row in rows:
+            data = dict(row._mapping)
+            row_id = data["id"]
+            change = {
+                "entity": entity,
+                "id": row_id,
+                "op": "upsert",
+                "version": data["version"],
+                "data": data,
+            }
+            yield (data["version"], order, row_id, change)
+        if len(rows) < size:
+            return
+        last = (rows[-1].version, rows[-1].id)
+        size = min(size * 4, limit + 1)
+
+
+def _tombstone_stream(conn: Connection, order: int, after: int, limit: int) -> Iterator[_Item]:
+    version = TOMBSTONES.c.version
+    pk = TOMBSTONES.c.id
+    size = min(limit + 1, FIRST_CHUNK)
+    last: tuple[int, int] | None = None
+    while True:
+        query = select(TOMBSTONES)
+        if last is None:
+            query = query.where(version > after)
+        else:
+            query = query.where(and_(version >= last[0], or_(version > last[0], pk > last[1])))
+        rows = conn.execute(query.order_by(version, pk).limit(size)).all()
+        for row in rows:
+            if row.entity not in TABLES:
+                continue
+            row_id: int | str = row.entity_id
+            if row.entity in INT_ID_ENTITIES:
+                row_id = int(row.entity_id)
+            change = {
+                "entity": row.entity,
+                "id": row_id,
+                "op": "delete",
+                "version": row.version,
+                "data": None,
+            }
+            yield (row.version, order, row.id, change)
+        if len(rows) < size:
+            return
+        last = (rows[-1].version, rows[-1].id)
+        size = min(size * 4, limit + 1)
+
+
+def encode_cursor(version: int, caller: Caller) -> str:
+    return f"{version}.{caller.scope_key()}"
+
+
+def decode_cursor(cursor: str | None, caller: Caller) -> int:
+    """The version after which to read; 400 if malformed, 410 if it no longer fits."""
+    if not cursor:
+        return 0
+    version_text, _, scope = cursor.partition(".")
+    try:
+        version = int(version_text)
+    except ValueError:
+        raise Problem(400, "malformed cursor", kind="malformed-cursor") from None
+    if version < 0 or not scope:
+        raise Problem(400, "malformed cursor", kind="malformed-cursor")
+    if scope != caller.scope_key():
+        raise Problem(
+            410, "what you may see has changed: sync again from the start", kind="must-refetch"
+        )
+    return version
+
+
+def read_page(
+    conn: Connection, caller: Caller, after: int, limit: int
+) -> tuple[list[dict[str, Any]], int, bool]:
+    """The changes after version `after`: (changes, last version covered, has_more)."""
+    dialect = conn.dialect.name
+    streams = [
+        _table_stream(conn, order, entity, table, row_filter(entity, caller, dialect), after, limit)
+        for order, (entity, table) in enumerate(TABLES.items())
+    ]
+    streams.append(_tombstone_stream(conn, len(streams), after, limit))
+    changes: list[dict[str, Any]] = []
+    covered = after
+    has_more = False
+    for version, _order, _pk_value, change in heapq.merge(*streams):
+        if len(changes) >= limit and version != covered:
+            has_more = True
+            break
+        changes.append(change)
+        covered = version
+    return changes, covered, has_more
+
+
+def last_mutation_id(conn: Connection, caller: Caller, client_id: str | None) -> int | None:
+    if not client_id:
+        return None
+    row = conn.execute(
+        select(SYNC_CLIENTS.c.agent_id, SYNC_CLIENTS.c.last_mutation_id).where(
+            SYNC_CLIENTS.c.client_id == client_id
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.agent_id != caller.agent_id:
+        raise Problem(403, "this client id belongs to another agent")
+    return int(row.last_mutation_id)
+
+
+@router.get(
+    "/changes",
+    response_model=ChangesPage,
+    responses=responses(410),
+    summary="Pull the rows changed after a cursor (an empty cursor: full sync)",
+)
+def changes(
+    caller: CurrentCaller,
+    cursor: str | None = Query(default=None, max_length=200),
+    limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    client_id: str | None = Query(default=None, min_length=1, max_length=100),
+    state: ServerState = Depends(server_state),
+) -> Response:
+    after = decode_cursor(cursor, caller)
+    with state.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            head = conn.execute(text("SELECT value FROM change_sequence WHERE id = 1")).scalar()
+            if after > int(head or 0):
+                raise Problem(
+                    410, "this cursor is from another server: sync again", kind="must-refetch"
+                )
+            last_id = last_mutation_id(conn, caller, client_id)
+            rows, covered, has_more = read_page(conn, caller, after, limit)
+    return json_response(
+        {
+            "changes": rows,
+            "cursor": encode_cursor(covered, caller),
+            "has_more": has_more,
+            "last_mutation_id": last_id,
+        }
+    )

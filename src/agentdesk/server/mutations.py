@@ -1,0 +1,471 @@
+"""`POST /v1/mutations`: apply a client's batch of intents, in order, exactly once.
+
+Per mutation, ONE transaction: lock the client's row, skip it if already handled (duplicate:
+the stored result again), stop at a gap, otherwise run the intent's rules
+(`agentdesk.domain.mutations` + `permissions`), write its effects with a fresh version, store
+its result and advance `last_mutation_id`. A permanent rejection is stored too, so one bad
+mutation never blocks the queue; an unexpected error while applying one is rolled back and
+recorded as a rejection for the same reason. A transient database error answers 503.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from agentdesk.domain.enums import Availability
+from agentdesk.domain.models import (
+    Agent,
+    Customer,
+    Group,
+    Message,
+    SatisfactionRating,
+    SlaPolicy,
+    Swarm,
+    SwarmMessage,
+    Ticket,
+)
+from agentdesk.domain.mutations import (
+    AvailabilityArgs,
+    FieldConflict,
+    FieldRule,
+    MessageAddArgs,
+    MutationError,
+    TicketAssignArgs,
+    TicketEffect,
+    TicketTagsArgs,
+    TicketUpdateArgs,
+    field_outcome,
+    follow_up_changes,
+    message_effect_on_ticket,
+    parse_args,
+    ticket_assign_effect,
+    ticket_tags_effect,
+    ticket_update_effect,
+)
+from agentdesk.domain.timeutil import utcnow
+from agentdesk.server.auth import CurrentCaller
+from agentdesk.server.db import next_version, write_transaction
+from agentdesk.server.permissions import (
+    Caller,
+    assign_target_error,
+    can_change_ticket,
+    can_see_ticket,
+    change_denied_reason,
+    group_move_error,
+)
+from agentdesk.server.problems import Problem, responses
+from agentdesk.server.state import ServerState, server_state
+from agentdesk.server.tables import MutationRecord, SyncClient
+from agentdesk.server.wire import json_response, plain, table_of
+
+log = logging.getLogger("agentdesk.server")
+
+MAX_BATCH = 500
+
+TICKETS = table_of(Ticket)
+MESSAGES = table_of(Message)
+AGENTS = table_of(Agent)
+GROUPS = table_of(Group)
+CUSTOMERS = table_of(Customer)
+RATINGS = table_of(SatisfactionRating)
+SWARMS = table_of(Swarm)
+SWARM_MESSAGES = table_of(SwarmMessage)
+POLICIES = table_of(SlaPolicy)
+CLIENTS = table_of(SyncClient)
+RECORDS = table_of(MutationRecord)
+
+router = APIRouter(prefix="/v1", tags=["sync"])
+
+
+# -- wire models -------------------------------------------------------------------------
+
+
+class MutationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: int = Field(ge=1)
+    name: str = Field(min_length=1, max_length=64)
+    args: dict[str, Any]
+
+
+class PushRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    client_id: str = Field(min_length=1, max_length=100)
+    mutations: list[MutationIn]
+
+
+class FieldConflictOut(BaseModel):
+    base: Any = None
+    mine: Any = None
+    theirs: Any = None
+
+
+class MutationResultOut(BaseModel):
+    id: int
+    outcome: Literal["applied", "duplicate", "conflict", "rejected"]
+    reason: str | None = None
+    conflicts: dict[str, FieldConflictOut] | None = None
+    original_outcome: Literal["applied", "conflict", "rejected"] | None = Field(
+        default=None, description="for a duplicate: the outcome stored when it was first handled"
+    )
+
+
+class PushResponse(BaseModel):
+    last_mutation_id: int
+    results: list[MutationResultOut]
+
+
+# -- applying one mutation ---------------------------------------------------------------
+
+
+class Rejected(Exception):
+    """A permanent rejection with a one-line reason."""
+
+
+@dataclass
+class Applied:
+    """The result of one mutation and the version its writes took (None: nothing written)."""
+
+    result: dict[str, Any]
+    version: int | None = None
+
+
+@dataclass
+class Context:
+    conn: Connection
+    caller: Caller
+    now: datetime
+    mutation_id: int
+    _version: int | None = None
+
+    def version(self) -> int:
+        """The version of this mutation's writes, taken on first use."""
+        if self._version is None:
+            self._version = next_version(self.conn)
+        return self._version
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _load_ticket(ctx: Context, ticket_id: int) -> dict[str, Any]:
+    query = select(TICKETS).where(TICKETS.c.id == ticket_id)
+    if ctx.conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = ctx.conn.execute(query).first()
+    if row is None or not can_see_ticket(ctx.caller, row._mapping):
+        raise Rejected(f"ticket {ticket_id} not found")
+    return dict(row._mapping)
+
+
+def _policy_targets(ctx: Context, ticket: dict[str, Any]) -> dict[str, dict[str, int]] | None:
+    policy_id = ticket.get("sla_policy_id")
+    if policy_id is None:
+        return None
+    return ctx.conn.execute(select(POLICIES.c.targets).where(POLICIES.c.id == policy_id)).scalar()
+
+
+def _conflicts_out(conflicts: list[FieldConflict]) -> dict[str, dict[str, Any]]:
+    return {c.field: plain({"base": c.base, "mine": c.mine, "theirs": c.theirs}) for c in conflicts}
+
+
+def _write_ticket(ctx: Context, ticket: dict[str, Any], effect: TicketEffect) -> int | None:
+    """Apply `effect.changes` (plus derived fields) to the ticket; touch dependents if needed."""
+    if not effect.changes:
+        return None
+    if not can_change_ticket(ctx.caller, ticket):
+        raise Rejected(change_denied_reason(ctx.caller))
+    changes = follow_up_changes(ticket, effect.changes, ctx.now, _policy_targets(ctx, ticket))
+    version = ctx.version()
+    ctx.conn.execute(
+        update(TICKETS).where(TICKETS.c.id == ticket["id"]).values(**changes, version=version)
+    )
+    if "group_id" in changes or "assignee_id" in changes:
+        _touch_dependents(ctx, ticket, version)
+    return version
+
+
+def _touch_dependents(ctx: Context, ticket: dict[str, Any], version: int) -> None:
+    """Who may see the ticket changed: re-send its thread, ratings, swarms and customer."""
+    conn, ticket_id = ctx.conn, ticket["id"]
+    conn.execute(update(MESSAGES).where(MESSAGES.c.ticket_id == ticket_id).values(version=version))
+    conn.execute(update(RATINGS).where(RATINGS.c.ticket_id == ticket_id).values(version=version))
+    swarm_ids = select(SWARMS.c.id).where(SWARMS.c.ticket_id == ticket_id)
+    conn.execute(
+        update(SWARM_MESSAGES)
+        .where(SWARM_MESSAGES.c.swarm_id.in_(swarm_ids))
+        .values(version=version)
+    )
+    conn.execute(update(SWARMS).where(SWARMS.c.ticket_id == ticket_id).values(version=version))
+    conn.execute(
+        update(CUSTOMERS).where(CUSTOMERS.c.id == ticket["customer_id"]).values(version=version)
+    )
+
+
+def _outcome(conflicts: list[FieldConflict]) -> dict[str, Any]:
+    """`conflict` (other fields may still have applied) or `applied`."""
+    if conflicts:
+        return {"outcome": "conflict", "conflicts": _conflicts_out(conflicts)}
+    return {"outcome": "applied"}
+
+
+def ticket_update(ctx: Context, args: TicketUpdateArgs) -> Applied:
+    ticket = _load_ticket(ctx, args.ticket_id)
+    group_change = args.fields.group_id
+    if group_change is not None:
+        target = group_change.to
+        if target is not None and (isinstance(target, bool) or not isinstance(target, int)):
+            raise Rejected("group_id must be a group id or null")
+        reason = group_move_error(ctx.caller, target)
+        if reason:
+            raise Rejected(reason)
+        if (
+            target is not None
+            and ctx.conn.execute(select(GROUPS.c.id).where(GROUPS.c.id == target)).first() is None
+        ):
+            raise Rejected(f"group {target} not found")
+    effect = ticket_update_effect(ticket, args)
+    version = _write_ticket(ctx, ticket, effect)
+    return Applied(_outcome(effect.conflicts), version)
+
+
+def ticket_assign(ctx: Context, args: TicketAssignArgs) -> Applied:
+    ticket = _load_ticket(ctx, args.ticket_id)
+    reason = assign_target_error(ctx.caller, args.to)
+    if reason:
+        raise Rejected(reason)
+    if args.to is not None:
+        active = ctx.conn.execute(select(AGENTS.c.active).where(AGENTS.c.id == args.to)).scalar()
+        if not active:
+            raise Rejected(f"agent {args.to} not found")
+    effect = ticket_assign_effect(ticket, args)
+    version = _write_ticket(ctx, ticket, effect)
+    return Applied(_outcome(effect.conflicts), version)
+
+
+def ticket_tags(ctx: Context, args: TicketTagsArgs) -> Applied:
+    ticket = _load_ticket(ctx, args.ticket_id)
+    effect = ticket_tags_effect(ticket, args)
+    version = _write_ticket(ctx, ticket, effect)
+    return Applied({"outcome": "applied"}, version)
+
+
+def message_add(ctx: Context, args: MessageAddArgs) -> Applied:
+    ticket = _load_ticket(ctx, args.ticket_id)
+    if not can_change_ticket(ctx.caller, ticket):
+        raise Rejected(change_denied_reason(ctx.caller))
+    existing = ctx.conn.execute(
+        select(MESSAGES.c.ticket_id, MESSAGES.c.author_id, MESSAGES.c.body).where(
+            MESSAGES.c.id == args.id
+        )
+    ).first()
+    if existing is not None:
+        same = (existing.ticket_id, existing.author_id, existing.body) == (
+            args.ticket_id,
+            ctx.caller.agent_id,
+            args.body,
+        )
+        if same:  # a re-sent insert: already there
+            return Applied({"outcome": "applied"})
+        raise Rejected(f"message id {args.id} is already used")
+    version = ctx.version()
+    ctx.conn.execute(
+        insert(MESSAGES).values(
+            id=args.id,
+            ticket_id=args.ticket_id,
+            public=args.public,
+            author_kind="agent",
+            author_id=ctx.caller.agent_id,
+            body=args.body,
+            channel=ticket["channel"],
+            created_at=ctx.now,
+            version=version,
+        )
+    )
+    changes = message_effect_on_ticket(ticket, args, ctx.now)
+    ctx.conn.execute(
+        update(TICKETS).where(TICKETS.c.id == args.ticket_id).values(**changes, version=version)
+    )
+    return Applied({"outcome": "applied"}, version)
+
+
+def agent_availability(ctx: Context, args: AvailabilityArgs) -> Applied:
+    current = ctx.conn.execute(
+        select(AGENTS.c.availability).where(AGENTS.c.id == ctx.caller.agent_id)
+    ).scalar()
+    rule = field_outcome(current, args.from_, args.to)
+    if rule is FieldRule.CONFLICT:
+        conflict = FieldConflict("availability", args.from_, args.to, current)
+        return Applied(_outcome([conflict]))
+    if rule is FieldRule.NOOP:
+        return Applied({"outcome": "applied"})
+    version = ctx.version()
+    ctx.conn.execute(
+        update(AGENTS)
+        .where(AGENTS.c.id == ctx.caller.agent_id)
+        .values(availability=Availability(args.to), version=version)
+    )
+    return Applied({"outcome": "applied"}, version)
+
+
+HANDLERS: dict[str, Callable[[Context, Any], Applied]] = {
+    "ticket.update": ticket_update,
+    "ticket.assign": ticket_assign,
+    "ticket.tags": ticket_tags,
+    "message.add": message_add,
+    "agent.availability": agent_availability,
+}
+"""Mutation name -> server rules. A name in domain ARGUMENTS without a handler is rejected."""
+
+
+def apply_mutation(ctx: Context, name: str, raw_args: dict[str, Any]) -> Applied:
+    """Run one mutation's rules inside the caller's transaction."""
+    try:
+        args = parse_args(name, raw_args)
+        handler = HANDLERS.get(name)
+        if handler is None:
+            raise Rejected(f"this server does not support {name!r}")
+        return handler(ctx, args)
+    except (Rejected, MutationError) as exc:
+        return Applied({"outcome": "rejected", "reason": _one_line(str(exc))})
+
+
+# -- the batch ---------------------------------------------------------------------------
+
+
+def claim_client(engine: Engine, client_id: str, caller: Caller) -> None:
+    """Register the client id to the caller on first use; 403 if another agent owns it."""
+    for _attempt in range(2):
+        try:
+            with write_transaction(engine) as conn:
+                owner = conn.execute(
+                    select(CLIENTS.c.agent_id).where(CLIENTS.c.client_id == client_id)
+                ).scalar()
+                if owner is None:
+                    conn.execute(
+                        insert(CLIENTS).values(
+                            client_id=client_id, agent_id=caller.agent_id, last_mutation_id=0
+                        )
+                    )
+                    return
+        except IntegrityError:
+            continue  # registered concurrently: read it again
+        if owner != caller.agent_id:
+            raise Problem(403, "this client id belongs to another agent")
+        return
+    raise Problem(409, "the client id could not be registered; retry")
+
+
+def _lock_client(conn: Connection, client_id: str) -> int:
+    query = select(CLIENTS.c.last_mutation_id).where(CLIENTS.c.client_id == client_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return int(conn.execute(query).scalar_one())
+
+
+def _store(conn: Connection, client_id: str, mutation: MutationIn, result: dict[str, Any]) -> None:
+    conn.execute(
+        insert(RECORDS).values(
+            client_id=client_id,
+            mutation_id=mutation.id,
+            name=mutation.name,
+            result=result,
+            created_at=utcnow(),
+        )
+    )
+    conn.execute(
+        update(CLIENTS).where(CLIENTS.c.client_id == client_id).values(last_mutation_id=mutation.id)
+    )
+
+
+def _duplicate(conn: Connection, client_id: str, mutation_id: int) -> dict[str, Any]:
+    stored = conn.execute(
+        select(RECORDS.c.result).where(
+            RECORDS.c.client_id == client_id, RECORDS.c.mutation_id == mutation_id
+        )
+    ).scalar()
+    result: dict[str, Any] = {"id": mutation_id, "outcome": "duplicate"}
+    if stored:
+        result["original_outcome"] = stored.get("outcome")
+        for key in ("reason", "conflicts"):
+            if stored.get(key) is not None:
+                result[key] = stored[key]
+    return result
+
+
+def _handle_one(
+    engine: Engine, client_id: str, caller: Caller, mutation: MutationIn
+) -> tuple[dict[str, Any] | None, int | None, int]:
+    """(result or None at a gap, version written, last_mutation_id after)."""
+    with write_transaction(engine) as conn:
+        last = _lock_client(conn, client_id)
+        if mutation.id <= last:
+            return _duplicate(conn, client_id, mutation.id), None, last
+        if mutation.id > last + 1:
+            return None, None, last
+        ctx = Context(conn, caller, utcnow(), mutation.id)
+        savepoint = conn.begin_nested()
+        try:
+            applied = apply_mutation(ctx, mutation.name, mutation.args)
+            savepoint.commit()
+        except OperationalError:
+            raise
+        except Exception:
+            savepoint.rollback()
+            log.exception("mutation %s %s of %s failed", mutation.id, mutation.name, client_id)
+            applied = Applied(
+                {"outcome": "rejected", "reason": "the server could not apply this mutation"}
+            )
+        result = {"id": mutation.id, **applied.result}
+        _store(conn, client_id, mutation, result)
+        return result, applied.version, mutation.id
+
+
+@router.post(
+    "/mutations",
+    response_model=PushResponse,
+    responses=responses(409, 413, 503),
+    summary="Push a batch of mutations (idempotent per client id and mutation id)",
+)
+def push(
+    body: PushRequest, caller: CurrentCaller, state: ServerState = Depends(server_state)
+) -> Response:
+    if len(body.mutations) > MAX_BATCH:
+        raise Problem(413, f"at most {MAX_BATCH} mutations per request")
+    claim_client(state.engine, body.client_id, caller)
+    results: list[dict[str, Any]] = []
+    top_version: int | None = None
+    last = 0
+    try:
+        with state.engine.connect() as conn:
+            last = int(
+                conn.execute(
+                    select(CLIENTS.c.last_mutation_id).where(CLIENTS.c.client_id == body.client_id)
+                ).scalar_one()
+            )
+        for mutation in body.mutations:
+            result, version, last = _handle_one(state.engine, body.client_id, caller, mutation)
+            if result is None:
+                break  # a gap: nothing after it can be applied yet
+            results.append(result)
+            if version is not None:
+                top_version = version
+    except OperationalError as exc:
+        if not results:
+            raise Problem(503, "the database is busy; retry", headers={"Retry-After": "1"}) from exc
+        log.warning("push of %s stopped early: %s", body.client_id, exc)
+    finally:
+        if top_version is not None:
+            state.broadcaster.publish_change(top_version)
+    return json_response({"last_mutation_id": last, "results": results})

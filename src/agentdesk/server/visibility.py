@@ -1,0 +1,96 @@
+"""Which rows a caller may pull, as SQL conditions per synced table (None: every row).
+
+Mirrors `permissions.can_see_ticket`: agents and leads see the tickets of their groups and
+every ticket assigned to them, with those tickets' messages, ratings and customers; swarms on
+those tickets or that they own or belong to; all agents, groups, organisations and SLA
+policies; shared canned responses and saved views plus their own. Admins see everything.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import ColumnElement, Select, exists, false, or_, select, text
+
+from agentdesk.domain.models import (
+    CannedResponse,
+    Customer,
+    Message,
+    SatisfactionRating,
+    SavedView,
+    Swarm,
+    SwarmMessage,
+    Ticket,
+)
+from agentdesk.server.permissions import Caller
+from agentdesk.server.wire import table_of
+
+TICKETS = table_of(Ticket)
+SWARMS = table_of(Swarm)
+
+
+def visible_tickets(caller: Caller) -> ColumnElement[bool] | None:
+    if caller.is_admin:
+        return None
+    conditions: list[ColumnElement[bool]] = [TICKETS.c.assignee_id == caller.agent_id]
+    if caller.group_ids:
+        conditions.append(TICKETS.c.group_id.in_(sorted(caller.group_ids)))
+    return or_(*conditions)
+
+
+def visible_ticket_ids(caller: Caller) -> Select[tuple[int]]:
+    query = select(TICKETS.c.id)
+    clause = visible_tickets(caller)
+    return query if clause is None else query.where(clause)
+
+
+def _swarm_member(caller: Caller, dialect: str) -> ColumnElement[bool]:
+    if dialect == "sqlite":
+        return text(
+            "EXISTS (SELECT 1 FROM json_each(swarms.member_ids) WHERE json_each.value = :me)"
+        ).bindparams(me=caller.agent_id)  # type: ignore[return-value]
+    return text("CAST(swarms.member_ids AS jsonb) @> CAST(:me AS jsonb)").bindparams(
+        me=json.dumps([caller.agent_id])
+    )  # type: ignore[return-value]
+
+
+def visible_swarms(caller: Caller, dialect: str) -> ColumnElement[bool] | None:
+    if caller.is_admin:
+        return None
+    return or_(
+        SWARMS.c.ticket_id.in_(visible_ticket_ids(caller)),
+        SWARMS.c.owner_id == caller.agent_id,
+        _swarm_member(caller, dialect),
+    )
+
+
+def row_filter(entity: str, caller: Caller, dialect: str) -> ColumnElement[bool] | None:
+    """The condition on `entity`'s table limiting a pull to what `caller` may see."""
+    if caller.is_admin:
+        return None
+    if entity == "ticket":
+        return visible_tickets(caller)
+    if entity in ("message", "satisfaction_rating"):
+        table = table_of(Message if entity == "message" else SatisfactionRating)
+        return table.c.ticket_id.in_(visible_ticket_ids(caller))
+    if entity == "customer":
+        customers = table_of(Customer)
+        clause = visible_tickets(caller)
+        ticket_of_customer = TICKETS.c.customer_id == customers.c.id
+        return exists().where(ticket_of_customer, clause if clause is not None else true_())
+    if entity == "swarm":
+        return visible_swarms(caller, dialect)
+    if entity == "swarm_message":
+        swarm_ids = select(SWARMS.c.id)
+        clause = visible_swarms(caller, dialect)
+        if clause is not None:
+            swarm_ids = swarm_ids.where(clause)
+        return table_of(SwarmMessage).c.swarm_id.in_(swarm_ids)
+    if entity in ("canned_response", "saved_view"):
+        table = table_of(CannedResponse if entity == "canned_response" else SavedView)
+        return or_(table.c.owner_id.is_(None), table.c.owner_id == caller.agent_id)
+    return None
+
+
+def true_() -> ColumnElement[bool]:
+    return ~false()
