@@ -1,0 +1,616 @@
+"""What the screens read: queue pages (keyset), counts, views, ticket, thread, customer.
+
+Queue order is `(sort column, id)`, ascending or descending; every sort column has an index
+`(column, id)`, so a page is an index walk whatever the queue size. A page starts after (or
+before) a key from `sort_key(row, sort)` of the last row shown.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from agentdesk.domain.enums import Priority, Status
+from agentdesk.domain.sla import AT_RISK_WINDOW
+from agentdesk.domain.timeutil import utcnow
+from agentdesk.store.codec import decode_row, ts_text, ts_value
+from agentdesk.store.db import CacheCore, StoreError
+from agentdesk.store.search import Filter, TicketQuery, fts_expression, fts_string, parse_query
+
+# Sort name -> indexed column of `tickets`.
+SORT_COLUMNS: dict[str, str] = {
+    "sla": "sla_key",
+    "priority": "priority_rank",
+    "status": "status_rank",
+    "channel": "channel",
+    "subject": "subject",
+    "customer": "customer_name",
+    "assignee": "assignee_name",
+    "updated": "updated_at",
+    "id": "id",
+}
+
+# Full-text matches considered per source (subjects, messages, customers), newest first.
+SEARCH_CANDIDATES = 2000
+
+_STATUS_RANK = {status.value: rank for rank, status in enumerate(Status)}
+
+_ROW_COLUMNS = (
+    "id, subject, status, priority, channel, customer_id, customer_name, assignee_id, "
+    "assignee_name, group_id, sla_due_at, updated_at, tags, local_pending"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRow:
+    """What one queue row shows."""
+
+    id: int
+    subject: str
+    status: str
+    priority: str
+    channel: str
+    customer_id: int | None
+    customer_name: str
+    assignee_id: int | None
+    assignee_name: str
+    group_id: int | None
+    sla_due_at: datetime | None
+    updated_at: datetime | None
+    tags: tuple[str, ...]
+    pending: bool  # a local change is not yet confirmed by the server
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRow:
+    id: str
+    ticket_id: int
+    public: bool
+    author_kind: str
+    author_id: int | None
+    author_name: str
+    body: str
+    channel: str
+    created_at: datetime | None
+    local_state: str | None  # None (confirmed), "pending" or "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A queue: built-in or a server SavedView."""
+
+    id: str
+    name: str
+    query: str
+    sort: str = "sla"
+    descending: bool = False
+    builtin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerHistory:
+    customer: dict[str, Any]
+    organisation: dict[str, Any] | None
+    total_tickets: int
+    open_tickets: int
+    avg_satisfaction: float | None
+    last_contact: datetime | None
+    tickets: list[TicketRow]  # newest first, all channels
+
+
+BUILTIN_VIEWS: tuple[View, ...] = (
+    View("my-open", "My open", "assignee:me status:new,open", builtin=True),
+    View(
+        "unassigned",
+        "Unassigned in my groups",
+        "assignee:none group:mine status:new,open,pending,on-hold",
+        builtin=True,
+    ),
+    View("breaching", "Breaching within 1 h", "sla:risk", builtin=True),
+    View("pending", "Pending", "status:pending", builtin=True),
+    View("all-open", "All open", "status:new,open", builtin=True),
+)
+
+VIEW_COUNTS_MAX_AGE = 30.0  # seconds: SLA views change with the clock alone
+
+
+def _ticket_row(row: sqlite3.Row) -> TicketRow:
+    tags = row["tags"]
+    return TicketRow(
+        id=row["id"],
+        subject=row["subject"] or "",
+        status=row["status"],
+        priority=row["priority"],
+        channel=row["channel"],
+        customer_id=row["customer_id"],
+        customer_name=row["customer_name"] or "",
+        assignee_id=row["assignee_id"],
+        assignee_name=row["assignee_name"] or "",
+        group_id=row["group_id"],
+        sla_due_at=ts_value(row["sla_due_at"]),
+        updated_at=ts_value(row["updated_at"]),
+        tags=tuple(json.loads(tags)) if tags else (),
+        pending=bool(row["local_pending"]),
+    )
+
+
+def sort_key(row: TicketRow, sort: str) -> tuple[Any, int]:
+    """The keyset position of `row` in `sort` order (pass it as `after_key`/`before_key`)."""
+    if sort == "sla":
+        value: Any = ts_text(row.sla_due_at) or "9999"
+    elif sort == "priority":
+        value = Priority(row.priority).rank
+    elif sort == "status":
+        value = _STATUS_RANK.get(row.status, 5)
+    elif sort == "channel":
+        value = row.channel
+    elif sort == "subject":
+        value = row.subject
+    elif sort == "customer":
+        value = row.customer_name
+    elif sort == "assignee":
+        value = row.assignee_name
+    elif sort == "updated":
+        value = ts_text(row.updated_at)
+    elif sort == "id":
+        value = row.id
+    else:
+        raise StoreError(f"unknown sort {sort!r} (use {', '.join(SORT_COLUMNS)})")
+    return (value, row.id)
+
+
+def _as_query(query: TicketQuery | str | None) -> TicketQuery:
+    if query is None:
+        return TicketQuery()
+    if isinstance(query, str):
+        return parse_query(query)
+    return query
+
+
+class QueriesMixin(CacheCore):
+    _view_counts_cache: tuple[tuple[int, int], float, dict[str, int]] | None = None
+
+    # ---- compiling a query -----------------------------------------------------------------
+
+    def _me(self, conn: sqlite3.Connection) -> dict[str, Any] | None:
+        agent_id = self._get_meta(conn, "agent_id")
+        if agent_id is None:
+            return None
+        row = conn.execute(
+            "SELECT id, group_ids FROM agents WHERE id = ?", (int(agent_id),)
+        ).fetchone()
+        if row is None:
+            return {"id": int(agent_id), "group_ids": []}
+        return {"id": row["id"], "group_ids": json.loads(row["group_ids"] or "[]")}
+
+    def _compile(
+        self, conn: sqlite3.Connection, query: TicketQuery, now: datetime | None = None
+    ) -> tuple[list[str], list[Any]]:
+        where: list[str] = []
+        params: list[Any] = []
+        for flt in query.filters:
+            clause, args = self._filter_sql(conn, flt, now)
+            where.append(f"NOT ({clause})" if flt.negate else clause)
+            params.extend(args)
+        if query.has_text:
+            match = fts_expression(query.terms, query.phrases)
+            if match:
+                where.append(
+                    "tickets.id IN ("
+                    "SELECT rowid FROM (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ? "
+                    "ORDER BY rowid DESC LIMIT ?) "
+                    "UNION SELECT m.ticket_id FROM messages m WHERE m.seq IN ("
+                    "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? "
+                    "ORDER BY rowid DESC LIMIT ?) "
+                    "UNION SELECT t2.id FROM tickets t2 WHERE t2.customer_id IN ("
+                    "SELECT rowid FROM customers_fts WHERE customers_fts MATCH ? "
+                    "ORDER BY rowid DESC LIMIT ?))"
+                )
+                params.extend([match, SEARCH_CANDIDATES] * 3)
+        return where, params
+
+    def _filter_sql(
+        self, conn: sqlite3.Connection, flt: Filter, now: datetime | None
+    ) -> tuple[str, list[Any]]:
+        values = list(flt.values)
+        marks = ", ".join("?" for _ in values)
+        if flt.field in ("status", "priority", "channel"):
+            return f"tickets.{flt.field} IN ({marks})", values
+        if flt.field == "id":
+            return f"tickets.id IN ({marks})", [int(v) for v in values]
+        if flt.field == "tag":
+            return (
+                f"tickets.id IN (SELECT ticket_id FROM ticket_tags WHERE tag IN ({marks}))",
+                values,
+            )
+        if flt.field == "sla":
+            moment = now or utcnow()
+            limits = [moment if v == "breached" else moment + AT_RISK_WINDOW for v in values]
+            return "tickets.sla_key <= ?", [ts_text(max(limits))]
+        if flt.field == "assignee":
+            return self._assignee_sql(conn, values)
+        if flt.field == "group":
+            return self._group_sql(conn, values)
+        if flt.field == "customer":
+            parts, args = [], []
+            for value in values:
+                parts.append(
+                    "tickets.customer_id IN (SELECT rowid FROM customers_fts "
+                    "WHERE customers_fts MATCH ? LIMIT ? UNION SELECT c.id FROM customers c "
+                    "JOIN organisations o ON o.id = c.organisation_id WHERE o.name LIKE ? "
+                    "ESCAPE '\\')"
+                )
+                words = [w for w in value.split() if any(ch.isalnum() for ch in w)]
+                match = " AND ".join(fts_string(w) + "*" for w in words) or fts_string(value)
+                like = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                args.extend([match, SEARCH_CANDIDATES, f"%{like}%"])
+            return "(" + " OR ".join(parts) + ")", args
+        raise StoreError(f"unsupported filter {flt.field}")
+
+    def _assignee_sql(self, conn: sqlite3.Connection, values: list[str]) -> tuple[str, list[Any]]:
+        ids: list[int] = []
+        none = False
+        for value in values:
+            lowered = value.lower()
+            if lowered == "none":
+                none = True
+            elif lowered == "me":
+                me = self._me(conn)
+                ids.append(me["id"] if me else -1)
+            elif value.isdigit():
+                ids.append(int(value))
+            else:
+                like = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                rows = conn.execute(
+                    "SELECT id FROM agents WHERE email = ? COLLATE NOCASE "
+                    "OR name LIKE ? ESCAPE '\\'",
+                    (value, f"%{like}%"),
+                ).fetchall()
+                ids.extend(r[0] for r in rows)
+        parts = []
+        if ids:
+            parts.append(f"tickets.assignee_id IN ({', '.join(str(int(i)) for i in ids)})")
+        if none:
+            parts.append("tickets.assignee_id IS NULL")
+        return ("(" + " OR ".join(parts) + ")" if parts else "0"), []
+
+    def _group_sql(self, conn: sqlite3.Connection, values: list[str]) -> tuple[str, list[Any]]:
+        ids: list[int] = []
+        for value in values:
+            if value.lower() == "mine":
+                me = self._me(conn)
+                ids.extend(int(g) for g in (me["group_ids"] if me else []))
+            elif value.isdigit():
+                ids.append(int(value))
+            else:
+                rows = conn.execute(
+                    "SELECT id FROM groups WHERE name = ? COLLATE NOCASE", (value,)
+                ).fetchall()
+                ids.extend(r[0] for r in rows)
+        if not ids:
+            return "0", []
+        return f"tickets.group_id IN ({', '.join(str(int(i)) for i in ids)})", []
+
+    # ---- the queue ---------------------------------------------------------------------
+
+    def page(
+        self,
+        query: TicketQuery | str | None = None,
+        sort: str = "sla",
+        after_key: tuple[Any, int] | None = None,
+        limit: int = 50,
+        descending: bool = False,
+    ) -> list[TicketRow]:
+        """Up to `limit` rows after `after_key` (None: from the top), in display order."""
+        return self._walk(_as_query(query), sort, after_key, limit, descending, reverse=False)
+
+    def page_before(
+        self,
+        query: TicketQuery | str | None = None,
+        sort: str = "sla",
+        before_key: tuple[Any, int] | None = None,
+        limit: int = 50,
+        descending: bool = False,
+    ) -> list[TicketRow]:
+        """Up to `limit` rows just before `before_key` (None: the last rows), in display order."""
+        rows = self._walk(_as_query(query), sort, before_key, limit, descending, reverse=True)
+        rows.reverse()
+        return rows
+
+    def _walk(
+        self,
+        query: TicketQuery,
+        sort: str,
+        key: tuple[Any, int] | None,
+        limit: int,
+        descending: bool,
+        reverse: bool,
+    ) -> list[TicketRow]:
+        column = SORT_COLUMNS.get(sort)
+        if column is None:
+            raise StoreError(f"unknown sort {sort!r} (use {', '.join(SORT_COLUMNS)})")
+        backwards = descending != reverse
+        with self.read() as conn:
+            where, params = self._compile(conn, query)
+            if key is not None:
+                op = "<" if backwards else ">"
+                if column == "id":
+                    where.append(f"tickets.id {op} ?")
+                    params.append(key[1])
+                else:
+                    where.append(f"(tickets.{column}, tickets.id) {op} (?, ?)")
+                    params.extend(key)
+            direction = "DESC" if backwards else "ASC"
+            order = (
+                f"tickets.id {direction}"
+                if column == "id"
+                else f"tickets.{column} {direction}, tickets.id {direction}"
+            )
+            sql = f"SELECT {_ROW_COLUMNS} FROM tickets"
+            if where:
+                sql += " WHERE " + " AND ".join(where)
+            sql += f" ORDER BY {order} LIMIT ?"
+            rows = conn.execute(sql, [*params, max(0, limit)]).fetchall()
+        return [_ticket_row(r) for r in rows]
+
+    def count(self, query: TicketQuery | str | None = None) -> int:
+        """How many tickets match (text matches are capped per source: SEARCH_CANDIDATES)."""
+        with self.read() as conn:
+            where, params = self._compile(conn, _as_query(query))
+            sql = "SELECT count(*) FROM tickets"
+            if where:
+                sql += " WHERE " + " AND ".join(where)
+            return int(conn.execute(sql, params).fetchone()[0])
+
+    def position(
+        self,
+        query: TicketQuery | str | None,
+        sort: str,
+        ticket_id: int,
+        descending: bool = False,
+    ) -> int | None:
+        """The 0-based index of a ticket in the ordered queue (None if it does not match)."""
+        parsed = _as_query(query)
+        found = self.page(parsed.combined(TicketQuery((Filter("id", (str(ticket_id),)),))), sort)
+        if not found:
+            return None
+        key = sort_key(found[0], sort)
+        column = SORT_COLUMNS[sort]
+        op = ">" if descending else "<"
+        with self.read() as conn:
+            where, params = self._compile(conn, parsed)
+            if column == "id":
+                where.append(f"tickets.id {op} ?")
+                params.append(ticket_id)
+            else:
+                where.append(f"(tickets.{column}, tickets.id) {op} (?, ?)")
+                params.extend(key)
+            sql = "SELECT count(*) FROM tickets WHERE " + " AND ".join(where)
+            return int(conn.execute(sql, params).fetchone()[0])
+
+    def nth(
+        self,
+        query: TicketQuery | str | None,
+        sort: str,
+        n: int,
+        descending: bool = False,
+    ) -> TicketRow | None:
+        """The row at 0-based index `n` (negative: from the end, -1 is the last)."""
+        parsed = _as_query(query)
+        if n < 0:
+            rows = self.page_before(parsed, sort, None, -n, descending)
+            return rows[0] if len(rows) == -n else None
+        column = SORT_COLUMNS.get(sort)
+        if column is None:
+            raise StoreError(f"unknown sort {sort!r}")
+        direction = "DESC" if descending else "ASC"
+        with self.read() as conn:
+            where, params = self._compile(conn, parsed)
+            sql = f"SELECT {_ROW_COLUMNS} FROM tickets"
+            if where:
+                sql += " WHERE " + " AND ".join(where)
+            order = (
+                f"tickets.id {direction}"
+                if column == "id"
+                else f"tickets.{column} {direction}, tickets.id {direction}"
+            )
+            sql += f" ORDER BY {order} LIMIT 1 OFFSET ?"
+            row = conn.execute(sql, [*params, n]).fetchone()
+        return None if row is None else _ticket_row(row)
+
+    def search(self, text: str, sort: str = "sla", limit: int = 50) -> list[TicketRow]:
+        """Tickets matching the search syntax (raises `ParseError` on bad syntax)."""
+        return self.page(parse_query(text), sort, None, limit)
+
+    def next_breach(self, query: TicketQuery | str | None = None) -> TicketRow | None:
+        """The matching ticket whose SLA deadline comes first (None if no clock runs)."""
+        rows = self.page(_as_query(query), "sla", None, 1)
+        if rows and rows[0].sla_due_at is not None:
+            return rows[0]
+        return None
+
+    # ---- views -------------------------------------------------------------------------
+
+    def views(self) -> list[View]:
+        """Built-in views, then the server's saved views (shared and mine) by position."""
+        me = self.meta("agent_id")
+        rows = self.conn.execute(
+            "SELECT id, name, query, sort FROM saved_views "
+            "WHERE owner_id IS NULL OR owner_id = ? ORDER BY position, name",
+            (None if me is None else int(me),),
+        ).fetchall()
+        saved = []
+        for row in rows:
+            sort = row["sort"] or "sla"
+            descending = sort.startswith("-")
+            sort = sort.lstrip("-")
+            if sort not in SORT_COLUMNS:
+                sort = "sla"
+            saved.append(View(row["id"], row["name"], row["query"] or "", sort, descending))
+        return [*BUILTIN_VIEWS, *saved]
+
+    def view(self, view_id: str) -> View:
+        for candidate in self.views():
+            if candidate.id == view_id or candidate.name.lower() == view_id.lower():
+                return candidate
+        raise StoreError(f"no view {view_id!r}")
+
+    def view_counts(self) -> dict[str, int]:
+        """Tickets per view, recomputed only after a change or every 30 s (SLA views)."""
+        version = self.data_version()
+        cached = self._view_counts_cache
+        if (
+            cached is not None
+            and cached[0] == version
+            and time.monotonic() - cached[1] < VIEW_COUNTS_MAX_AGE
+        ):
+            return dict(cached[2])
+        counts: dict[str, int] = {}
+        for candidate in self.views():
+            try:
+                counts[candidate.id] = self.count(candidate.query)
+            except ValueError:
+                counts[candidate.id] = 0  # a saved view whose query this version cannot parse
+        self._view_counts_cache = (version, time.monotonic(), counts)
+        return dict(counts)
+
+    # ---- single records ----------------------------------------------------------------
+
+    def ticket(self, ticket_id: int) -> dict[str, Any] | None:
+        """The full cached ticket (domain values) plus names and `pending`."""
+        row = self.conn.execute(
+            "SELECT t.*, g.name AS group_name FROM tickets t "
+            "LEFT JOIN groups g ON g.id = t.group_id WHERE t.id = ?",
+            (ticket_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        out = decode_row("ticket", row)
+        out["pending"] = bool(out.pop("local_pending"))
+        for local in ("sla_key", "priority_rank", "status_rank"):
+            out.pop(local, None)
+        return out
+
+    def thread(self, ticket_id: int) -> list[MessageRow]:
+        """The ticket's messages in order, with author names; local ones marked."""
+        rows = self.conn.execute(
+            "SELECT m.*, CASE m.author_kind WHEN 'agent' THEN a.name "
+            "WHEN 'customer' THEN c.name ELSE 'System' END AS author_name "
+            "FROM messages m "
+            "LEFT JOIN agents a ON m.author_kind = 'agent' AND a.id = m.author_id "
+            "LEFT JOIN customers c ON m.author_kind = 'customer' AND c.id = m.author_id "
+            "WHERE m.ticket_id = ? ORDER BY m.created_at, m.seq",
+            (ticket_id,),
+        ).fetchall()
+        return [
+            MessageRow(
+                id=r["id"],
+                ticket_id=r["ticket_id"],
+                public=bool(r["public"]),
+                author_kind=r["author_kind"],
+                author_id=r["author_id"],
+                author_name=r["author_name"] or "",
+                body=r["body"] or "",
+                channel=r["channel"],
+                created_at=ts_value(r["created_at"]),
+                local_state=r["local_state"],
+            )
+            for r in rows
+        ]
+
+    def customer(self, customer_id: int) -> dict[str, Any] | None:
+        return self._one("customer", customer_id)
+
+    def organisation(self, organisation_id: int) -> dict[str, Any] | None:
+        return self._one("organisation", organisation_id)
+
+    def _one(self, entity: str, entity_id: int | str) -> dict[str, Any] | None:
+        from agentdesk.store.schema import ENTITY_TABLES
+
+        info = ENTITY_TABLES[entity]
+        row = self.conn.execute(
+            f"SELECT {', '.join(info.columns)} FROM {info.table} WHERE id = ?", (entity_id,)
+        ).fetchone()
+        return None if row is None else decode_row(entity, row)
+
+    def customer_history(self, customer_id: int, limit: int = 50) -> CustomerHistory:
+        """Profile, organisation, totals and past tickets (newest first) of one customer."""
+        with self.read() as conn:
+            customer = self.customer(customer_id)
+            if customer is None:
+                raise StoreError(f"customer {customer_id} is not in the local cache")
+            org_id = customer.get("organisation_id")
+            organisation = None if org_id is None else self.organisation(org_id)
+            total, open_now, last = conn.execute(
+                "SELECT count(*), sum(status IN ('new', 'open', 'pending', 'on-hold')), "
+                "max(updated_at) FROM tickets WHERE customer_id = ?",
+                (customer_id,),
+            ).fetchone()
+            last_message = conn.execute(
+                "SELECT max(m.created_at) FROM messages m JOIN tickets t ON t.id = m.ticket_id "
+                "WHERE t.customer_id = ?",
+                (customer_id,),
+            ).fetchone()[0]
+            avg = conn.execute(
+                "SELECT avg(score) FROM satisfaction_ratings WHERE customer_id = ?",
+                (customer_id,),
+            ).fetchone()[0]
+            rows = conn.execute(
+                f"SELECT {_ROW_COLUMNS} FROM tickets WHERE customer_id = ? "
+                "ORDER BY created_at DESC, id DESC LIMIT ?",
+                (customer_id, limit),
+            ).fetchall()
+        last_contact = max((v for v in (last, last_message) if v), default=None)
+        return CustomerHistory(
+            customer=customer,
+            organisation=organisation,
+            total_tickets=int(total or 0),
+            open_tickets=int(open_now or 0),
+            avg_satisfaction=None if avg is None else float(avg),
+            last_contact=ts_value(last_contact),
+            tickets=[_ticket_row(r) for r in rows],
+        )
+
+    def _all(
+        self, entity: str, order: str, where: str = "", params: tuple[Any, ...] = ()
+    ) -> list[dict[str, Any]]:
+        from agentdesk.store.schema import ENTITY_TABLES
+
+        info = ENTITY_TABLES[entity]
+        sql = f"SELECT {', '.join(info.columns)} FROM {info.table}"
+        if where:
+            sql += f" WHERE {where}"
+        rows = self.conn.execute(f"{sql} ORDER BY {order}", params).fetchall()
+        return [decode_row(entity, r) for r in rows]
+
+    def agents(self) -> list[dict[str, Any]]:
+        return self._all("agent", "name COLLATE NOCASE, id")
+
+    def agent_by_email(self, email: str) -> dict[str, Any] | None:
+        found = self._all("agent", "id", "email = ? COLLATE NOCASE", (email,))
+        return found[0] if found else None
+
+    def groups(self) -> list[dict[str, Any]]:
+        return self._all("group", "name COLLATE NOCASE, id")
+
+    def canned_responses(self) -> list[dict[str, Any]]:
+        """Shared canned responses and mine, by category and title."""
+        me = self.meta("agent_id")
+        return self._all(
+            "canned_response",
+            "category COLLATE NOCASE, title COLLATE NOCASE",
+            "owner_id IS NULL OR owner_id = ?",
+            (None if me is None else int(me),),
+        )
+
+    def sla_policies(self) -> list[dict[str, Any]]:
+        return self._all("sla_policy", "id")
+
+    def me(self) -> dict[str, Any] | None:
+        """The profile's own agent row (meta `agent_id`), or None before login/sync."""
+        agent_id = self.meta("agent_id")
+        return None if agent_id is None else self._one("agent", int(agent_id))
