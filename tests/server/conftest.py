@@ -192,9 +192,7 @@ def build_world(engine: Engine) -> World:
         "unassigned": add_ticket(engine, "Login trouble", zoe, group_id=support),
         "others": add_ticket(engine, "Late delivery", zoe, group_id=support, assignee_id=bob),
         "billing": add_ticket(engine, "Invoice wrong", yann, group_id=billing),
-        "billing_bob": add_ticket(
-            engine, "Double charge", yann, group_id=billing, assignee_id=bob
-        ),
+        "billing_bob": add_ticket(engine, "Double charge", yann, group_id=billing, assignee_id=bob),
     }
     return world
 

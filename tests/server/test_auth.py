@@ -38,9 +38,7 @@ async def test_login_gives_a_token_that_works(world: World, client: httpx.AsyncC
     assert body["agent"]["id"] == world.agents["alice"].id
     assert "password_hash" not in body["agent"]
     assert body["expires_at"].endswith("Z")
-    me = await client.get(
-        "/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"}
-    )
+    me = await client.get("/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200
     assert me.json()["email"] == "alice@example.test"
     assert me.json()["role"] == "agent"
@@ -115,7 +113,9 @@ async def test_rate_limit_answers_429_with_retry_after(
     assert (await client.get("/v1/me", headers=world.auth("bob"))).status_code == 200
 
 
-async def test_unknown_route_and_method_are_problems(world: World, client: httpx.AsyncClient) -> None:
+async def test_unknown_route_and_method_are_problems(
+    world: World, client: httpx.AsyncClient
+) -> None:
     assert_problem(await client.get("/v1/nope", headers=world.auth("alice")), 404)
     assert_problem(await client.put("/v1/me", headers=world.auth("alice")), 405)
 
