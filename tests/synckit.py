@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import keyring.backend
 import keyring.errors
 
@@ -93,7 +94,8 @@ class FaultyApp:
             await self.app(scope, receive, send)
             return
         if fault.kind == "drop_before":
-            raise ConnectionResetError("injected: connection dropped before the server")
+            # What httpx raises on a real socket when the connection is refused or reset.
+            raise httpx.ConnectError("injected: connection dropped before the server")
         if fault.kind == "status":
             body = json.dumps(
                 {"type": "about:blank", "title": "injected", "status": fault.status}
@@ -110,7 +112,7 @@ class FaultyApp:
 
         await self.app(scope, receive, capture)
         if fault.kind == "drop_after":
-            raise ConnectionResetError("injected: reply lost after the server committed")
+            raise httpx.RemoteProtocolError("injected: reply lost after the server committed")
         if fault.kind == "rewrite":
             start = next(m for m in captured if m["type"] == "http.response.start")
             bodies = [m for m in captured if m["type"] == "http.response.body"]
@@ -139,3 +141,144 @@ async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached before the deadline")
         await asyncio.sleep(0.01)
+
+
+# ---- a small real world: server database, agents, tickets, clients -------------------------
+
+SERVER_URL = "http://desk.test"
+
+
+@dataclass
+class Person:
+    id: int
+    email: str
+    token: str
+
+
+@dataclass
+class World:
+    """A real reference server (in-process ASGI) with agents and tickets."""
+
+    engine: Any
+    app: FaultyApp
+    people: dict[str, Person]
+    ticket_ids: list[int]
+    tmp: Any
+
+    def transport(self) -> Any:
+        import httpx
+
+        return httpx.ASGITransport(app=self.app)
+
+    def backend(self, who: str, client_id: str) -> Any:
+        from agentdesk.sync.reference import ReferenceBackend
+
+        return ReferenceBackend(
+            SERVER_URL, self.people[who].token, client_id, transport=self.transport()
+        )
+
+    def client(self, who: str, name: str | None = None, **engine_options: Any) -> Client:
+        from agentdesk.store import Cache
+        from agentdesk.sync.engine import SyncEngine
+
+        cache = Cache.open(self.tmp / f"{name or who}.sqlite3")
+        cache.set_agent_id(self.people[who].id)
+        backend = self.backend(who, cache.client_id)
+        return Client(cache, backend, SyncEngine(cache, backend, **engine_options))
+
+    def server_ticket(self, ticket_id: int) -> dict[str, Any]:
+        from sqlalchemy import select
+
+        from agentdesk.domain.models import Ticket
+
+        table = Ticket.__table__  # type: ignore[attr-defined]
+        with self.engine.connect() as conn:
+            row = conn.execute(select(table).where(table.c.id == ticket_id)).mappings().one()
+        return dict(row)
+
+    def server_messages(self, ticket_id: int) -> list[dict[str, Any]]:
+        from sqlalchemy import select
+
+        from agentdesk.domain.models import Message
+
+        table = Message.__table__  # type: ignore[attr-defined]
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(table).where(table.c.ticket_id == ticket_id).order_by(table.c.created_at)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def mutation_records(self, client_id: str) -> list[int]:
+        from sqlalchemy import select
+
+        from agentdesk.server.tables import MutationRecord
+
+        table = MutationRecord.__table__  # type: ignore[attr-defined]
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(table.c.mutation_id)
+                    .where(table.c.client_id == client_id)
+                    .order_by(table.c.mutation_id)
+                ).scalars()
+            )
+
+
+@dataclass
+class Client:
+    cache: Any
+    backend: Any
+    engine: Any
+
+    async def sync(self) -> Any:
+        return await self.engine.sync_once()
+
+    async def close(self) -> None:
+        await self.backend.aclose()
+        self.cache.close()
+
+
+async def build_world(
+    tmp: Any, db_url: str | None = None, tickets: int = 6, **app_options: Any
+) -> World:
+    """Agents alice and bob (group support), lead lee, admin ada; `tickets` new tickets."""
+    import httpx
+
+    from agentdesk.server.accounts import create_agent, issue_token
+    from agentdesk.server.app import create_app
+    from agentdesk.server.db import open_database
+
+    engine = open_database(db_url or f"sqlite:///{tmp / 'server.sqlite3'}")
+    people: dict[str, Person] = {}
+    for name, role in (("alice", "agent"), ("bob", "agent"), ("lee", "lead"), ("ada", "admin")):
+        created = create_agent(
+            engine,
+            email=f"{name}@example.com",
+            name=name.title(),
+            role=role,
+            password="secret-pw",
+            groups=["support"],
+        )
+        people[name] = Person(created.id, created.email, issue_token(engine, created.id))
+    app = FaultyApp(create_app(engine=engine, **app_options))
+    world = World(engine, app, people, [], tmp)
+    async with httpx.AsyncClient(transport=world.transport(), base_url=SERVER_URL) as http:
+        for n in range(tickets):
+            world.ticket_ids.append(await file_ticket(http, people["ada"].token, n))
+    return world
+
+
+async def file_ticket(http: Any, token: str, n: int, subject: str | None = None) -> int:
+    response = await http.post(
+        "/v1/tickets",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "subject": subject or f"Ticket {n}",
+            "body": f"Help with thing {n}",
+            "channel": "email",
+            "group": "support",
+            "customer": {"email": f"c{n}@example.org", "name": f"Customer {n}"},
+        },
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])

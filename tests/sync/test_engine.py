@@ -1,0 +1,240 @@
+"""The sync engine against the real reference server (in-process ASGI) and real cache files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentdesk.sync.backend import AuthError, ProtocolError, TransientError
+from agentdesk.sync.engine import LOGIN_EXPIRED
+from agentdesk.sync.state import SyncStatus
+from synckit import Fault, World, build_world
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> World:
+    return await build_world(tmp_path)
+
+
+async def test_initial_sync_then_online_write_round_trip(world: World) -> None:
+    alice = world.client("alice")
+    seen: list[int] = []
+    report = await alice.engine.initial_sync(lambda rows, total: seen.append(rows))
+    assert report.pulled >= len(world.ticket_ids) and seen and seen[-1] == report.pulled
+    ticket_id = world.ticket_ids[0]
+    assert alice.cache.ticket(ticket_id)["subject"] == "Ticket 0"
+
+    mutation_id = alice.cache.update_ticket(ticket_id, status="pending")
+    assert alice.cache.ticket(ticket_id)["status"] == "pending"  # optimistic
+    assert alice.cache.pending_count() == 1
+    report = await alice.sync()
+    assert [(r.id, r.outcome) for r in report.results] == [(mutation_id, "applied")]
+    assert world.server_ticket(ticket_id)["status"] == "pending"
+    assert alice.cache.pending_count() == 0  # acknowledged by the pull, exactly once
+    assert alice.cache.outbox_rows() == []
+    state = alice.engine.state.current
+    assert state.status is SyncStatus.ONLINE and state.last_success_at is not None
+    await alice.close()
+
+
+async def test_offline_writes_queue_then_sync_in_order(world: World) -> None:
+    alice = world.client("alice")
+    await alice.sync()
+    ticket_id = world.ticket_ids[1]
+    world.app.inject(Fault("/v1/mutations", "drop_before"))
+    alice.cache.update_ticket(ticket_id, priority="high")
+    alice.cache.add_message(ticket_id, "first reply")
+    alice.cache.tag_ticket(ticket_id, add=["refund"])
+    with pytest.raises(TransientError):
+        await alice.sync()
+    assert alice.engine.state.current.status is SyncStatus.OFFLINE
+    assert alice.cache.pending_count() == 3
+    await alice.sync()
+    server = world.server_ticket(ticket_id)
+    assert server["priority"] == "high" and server["tags"] == ["refund"]
+    bodies = [m["body"] for m in world.server_messages(ticket_id)]
+    assert bodies.count("first reply") == 1
+    assert alice.cache.pending_count() == 0
+    assert world.mutation_records(alice.cache.client_id) == [1, 2, 3]
+    await alice.close()
+
+
+async def test_reply_lost_after_commit_is_applied_exactly_once(world: World) -> None:
+    alice = world.client("alice")
+    await alice.sync()
+    ticket_id = world.ticket_ids[2]
+    message_id = alice.cache.add_message(ticket_id, "only once please")
+    alice.cache.update_ticket(ticket_id, status="pending")
+    world.app.inject(Fault("/v1/mutations", "drop_after"))
+    with pytest.raises(TransientError):
+        await alice.sync()
+    # The server committed both; the client never heard. The retry gets "duplicate".
+    report = await alice.sync()
+    assert {r.outcome for r in report.results} == {"duplicate"}
+    ids = [m["id"] for m in world.server_messages(ticket_id)]
+    assert ids.count(message_id) == 1
+    assert alice.cache.pending_count() == 0
+    assert [m.id for m in alice.cache.thread(ticket_id)].count(message_id) == 1
+    await alice.close()
+
+
+async def test_mutation_ids_keep_increasing_after_acknowledged_rows_are_dropped(
+    world: World,
+) -> None:
+    alice = world.client("alice")
+    await alice.sync()
+    first = alice.cache.update_ticket(world.ticket_ids[0], priority="urgent")
+    await alice.sync()
+    assert alice.cache.outbox_rows() == []
+    second = alice.cache.update_ticket(world.ticket_ids[0], priority="low")
+    assert second > first
+    report = await alice.sync()
+    assert [r.outcome for r in report.results] == ["applied"]
+    assert world.server_ticket(world.ticket_ids[0])["priority"] == "low"
+    await alice.close()
+
+
+async def test_conflict_is_surfaced_and_kept(world: World) -> None:
+    alice = world.client("alice")
+    lee = world.client("lee")
+    await alice.sync()
+    await lee.sync()
+    ticket_id = world.ticket_ids[3]
+    lee.cache.update_ticket(ticket_id, status="on-hold")
+    await lee.sync()
+    alice.cache.update_ticket(ticket_id, status="pending")  # offline: saw "new"
+    report = await alice.sync()
+    assert [r.outcome for r in report.results] == ["conflict"]
+    (conflict,) = alice.cache.conflicts()
+    assert (conflict.field, conflict.mine, conflict.theirs) == ("status", "pending", "on-hold")
+    assert alice.engine.state.current.conflicts == 1
+    assert alice.cache.ticket(ticket_id)["status"] == "on-hold"  # server value shown
+    # keep mine: a new mutation from theirs to mine
+    alice.cache.resolve_conflict(conflict.id, "mine")
+    await alice.sync()
+    assert world.server_ticket(ticket_id)["status"] == "pending"
+    assert alice.cache.conflicts() == []
+    await alice.close()
+    await lee.close()
+
+
+async def test_rejected_mutation_is_kept_with_reason_and_queue_continues(world: World) -> None:
+    alice = world.client("alice")
+    await alice.sync()
+    ticket_id = world.ticket_ids[4]
+    bob_id = world.people["bob"].id
+    alice.cache.assign_ticket(ticket_id, bob_id)  # agents may only take tickets themselves
+    alice.cache.update_ticket(ticket_id, priority="high")
+    report = await alice.sync()
+    outcomes = [r.outcome for r in report.results]
+    assert outcomes == ["rejected", "applied"]
+    (rejected,) = alice.cache.outbox_rows(["rejected"])
+    assert rejected.reason and "\n" not in rejected.reason
+    assert alice.engine.state.current.rejected == 1
+    assert world.server_ticket(ticket_id)["assignee_id"] is None
+    assert alice.cache.ticket(ticket_id)["assignee_id"] is None  # rolled back locally
+    await alice.close()
+
+
+async def test_backoff_on_500_and_429_then_recovery(world: World) -> None:
+    alice = world.client("alice")
+    world.app.inject(
+        Fault("/v1/changes", "status", status=503),
+        Fault("/v1/changes", "status", status=429, headers={"Retry-After": "7"}),
+    )
+    with pytest.raises(TransientError):
+        await alice.sync()
+    with pytest.raises(TransientError) as info:
+        await alice.sync()
+    assert info.value.retry_after == 7
+    assert alice.engine.state.current.status is SyncStatus.OFFLINE
+    await alice.sync()
+    assert alice.cache.ticket(world.ticket_ids[0]) is not None
+    await alice.close()
+
+
+async def test_expired_token_stops_with_login_message_and_keeps_outbox(world: World) -> None:
+    alice = world.client("alice")
+    await alice.sync()
+    alice.cache.update_ticket(world.ticket_ids[0], status="pending")
+    world.app.inject(Fault("/v1/mutations", "status", status=401))
+    with pytest.raises(AuthError):
+        await alice.sync()
+    state = alice.engine.state.current
+    assert (state.status, state.reason) == (SyncStatus.ERROR, LOGIN_EXPIRED)
+    assert alice.cache.pending_count() == 1
+    await alice.close()
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda body: "not an object",
+        lambda body: {**body, "cursor": 5},
+        lambda body: {k: v for k, v in body.items() if k != "has_more"},
+        lambda body: {**body, "changes": body["changes"] + body["changes"][:1]},
+        lambda body: {**body, "changes": [{**body["changes"][0], "version": "x"}]},
+        lambda body: {**body, "changes": [{**body["changes"][0], "entity": "nope"}]},
+        lambda body: {**body, "changes": list(reversed(body["changes"]))},
+    ],
+    ids=["not-object", "cursor-type", "missing", "duplicate", "version-type", "entity", "order"],
+)
+async def test_malformed_pull_is_a_protocol_error_and_cache_untouched(
+    world: World, rewrite: object
+) -> None:
+    alice = world.client("alice")
+    world.app.inject(Fault("/v1/changes", "rewrite", rewrite=rewrite))  # type: ignore[arg-type]
+    with pytest.raises(ProtocolError) as info:
+        await alice.sync()
+    assert "\n" not in str(info.value)
+    assert alice.engine.state.current.status is SyncStatus.ERROR
+    assert alice.cache.cursor is None
+    assert alice.cache.ticket(world.ticket_ids[0]) is None
+    await alice.close()
+
+
+async def test_garbage_body_is_a_protocol_error(world: World) -> None:
+    alice = world.client("alice")
+    world.app.inject(Fault("/v1/changes", "body", body=b"<html>proxy</html>"))
+    with pytest.raises(ProtocolError, match="not valid JSON"):
+        await alice.sync()
+    await alice.close()
+
+
+async def test_cursor_going_backwards_across_pages_is_refused(world: World) -> None:
+    alice = world.client("alice", page_size=2)
+    first_page: dict[str, object] = {}
+
+    def remember(body: dict[str, object]) -> dict[str, object]:
+        first_page.update(body)
+        return body
+
+    def replay_first(body: dict[str, object]) -> dict[str, object]:
+        return {**first_page, "cursor": body["cursor"]}
+
+    world.app.inject(
+        Fault("/v1/changes", "rewrite", rewrite=remember),
+        Fault("/v1/changes", "rewrite", rewrite=replay_first),
+    )
+    with pytest.raises(ProtocolError, match="backwards"):
+        await alice.sync()
+    await alice.close()
+
+
+async def test_must_refetch_rebootstraps_and_keeps_outbox(world: World) -> None:
+    alice = world.client("alice")
+    await alice.sync()
+    alice.cache.update_ticket(world.ticket_ids[5], priority="urgent", status=None)
+    world.app.inject(
+        Fault("/v1/mutations", "drop_before"),
+    )
+    with pytest.raises(TransientError):
+        await alice.sync()
+    world.app.inject(Fault("/v1/changes", "status", status=410))
+    report = await alice.sync()
+    assert report.refetched
+    assert world.server_ticket(world.ticket_ids[5])["priority"] == "urgent"
+    assert alice.cache.ticket(world.ticket_ids[5])["priority"] == "urgent"
+    assert alice.cache.pending_count() == 0
+    await alice.close()
