@@ -107,6 +107,7 @@ class SyncEngine:
         backoff_base: float = 1.0,
         backoff_cap: float = 60.0,
         rng: Callable[[], float] = random.random,
+        realtime: bool = True,
     ) -> None:
         self.cache = cache
         self.backend = backend
@@ -116,6 +117,7 @@ class SyncEngine:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self._rng = rng
+        self.realtime = realtime  # follow the backend's event stream when it has one
         self.state = StateHolder()
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
@@ -144,7 +146,7 @@ class SyncEngine:
         """Push everything pending, then pull until up to date. Raises BackendError."""
         async with self._lock:
             previous = self.state.current.status
-            self.state.update(status=SyncStatus.SYNCING)
+            self.state.update(status=SyncStatus.SYNCING, retry_in=None)
             try:
                 report = SyncReport()
                 await self._push_pending(report)
@@ -243,7 +245,7 @@ class SyncEngine:
         """
         self._stop.clear()
         events = None
-        if Capability.REALTIME in self.backend.capabilities:
+        if self.realtime and Capability.REALTIME in self.backend.capabilities:
             events = asyncio.create_task(self._listen(), name="agentdesk-sync-events")
         attempt = 0
         try:
