@@ -96,6 +96,21 @@ def _conflict_row(row: sqlite3.Row) -> ConflictRow:
     )
 
 
+def _effective_outcome(result: ResultLike) -> str:
+    """A `duplicate` carrying its first outcome's conflicts or reason counts as that outcome."""
+    outcome = str(result.outcome)
+    if outcome != "duplicate":
+        return outcome
+    original = getattr(result, "original_outcome", None)
+    if original in ("conflict", "rejected", "applied"):
+        return str(original)
+    if result.conflicts:
+        return "conflict"
+    if result.reason:
+        return "rejected"
+    return "applied"
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
@@ -264,7 +279,7 @@ class OutboxMixin(CacheCore):
                     continue
                 entity, entity_id = row["entity"], row["entity_id"]
                 touched.add((entity, entity_id))
-                outcome = str(result.outcome)
+                outcome = _effective_outcome(result)
                 if outcome in ("applied", "duplicate"):
                     self._apply_to_shadow(conn, row, {})
                     if ack_by_pull:

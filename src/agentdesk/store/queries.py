@@ -239,8 +239,8 @@ class QueriesMixin(CacheCore):
             parts, args = [], []
             for value in values:
                 parts.append(
-                    "tickets.customer_id IN (SELECT rowid FROM customers_fts "
-                    "WHERE customers_fts MATCH ? LIMIT ? UNION SELECT c.id FROM customers c "
+                    "tickets.customer_id IN (SELECT rowid FROM (SELECT rowid FROM customers_fts "
+                    "WHERE customers_fts MATCH ? LIMIT ?) UNION SELECT c.id FROM customers c "
                     "JOIN organisations o ON o.id = c.organisation_id WHERE o.name LIKE ? "
                     "ESCAPE '\\')"
                 )
