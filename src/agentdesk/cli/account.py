@@ -81,14 +81,14 @@ def run_login(args: argparse.Namespace) -> int:
     from agentdesk.sync.backend import BackendError
 
     existing = load_profiles()
-    name = args.profile or existing.active or profiles.DEFAULT_PROFILE
+    server = args.server.rstrip("/")
+    if not server.startswith(("http://", "https://")):
+        raise UserError(f"--server must be an http:// or https:// URL, not {server!r}")
+    name = args.profile or _profile_for(existing, server, args.email)
     try:
         profiles.check_name(name)
     except ProfileError as exc:
         raise UserError(str(exc)) from exc
-    server = args.server.rstrip("/")
-    if not server.startswith(("http://", "https://")):
-        raise UserError(f"--server must be an http:// or https:// URL, not {server!r}")
     env_token = secrets.token_from_env()
     keyring_ok = secrets.usable_backend() is not None
     if not keyring_ok and env_token is None:
@@ -136,6 +136,17 @@ def run_login(args: argparse.Namespace) -> int:
     if args.insecure:
         print("warning: TLS certificate verification is off for this profile", file=sys.stderr)
     return 0
+
+
+def _profile_for(existing: profiles.ProfileSet, server: str, email: str) -> str:
+    """Without --profile: the profile already used for this server and email, else default."""
+    active = existing.profiles.get(existing.active or "")
+    if active is not None and (active.server, active.email) == (server, email):
+        return active.name
+    for profile in existing.profiles.values():
+        if (profile.server, profile.email) == (server, email):
+            return profile.name
+    return profiles.DEFAULT_PROFILE
 
 
 def _retire_cache(previous: Profile) -> None:
