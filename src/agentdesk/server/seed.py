@@ -36,7 +36,6 @@ from agentdesk.domain.models import (
     CannedResponse,
     Customer,
     Group,
-    Organisation,
     SavedView,
     SlaPolicy,
 )
@@ -68,6 +67,20 @@ CUSTOMER_NOTES = (
     "Had a chargeback last year, check payments carefully.",
     "Account manager: see CRM.",
     "Asked not to receive marketing email.",
+)
+
+# Synced tables the seed writes, in the order it writes them (parents first).
+SEEDED_TABLES = (
+    "groups",
+    "sla_policies",
+    "agents",
+    "organisations",
+    "customers",
+    "canned_responses",
+    "saved_views",
+    "tickets",
+    "messages",
+    "satisfaction_ratings",
 )
 
 Progress = Callable[[int, int], None]  # (tickets written, tickets total)
@@ -228,16 +241,19 @@ class _Seeder:
         self.writer = writer
         self.existing = existing
         self.seed = seed
+        # Random streams: by seed alone on a fresh database; an append also mixes in where it
+        # starts, so appending with the same seed makes new rows (and new message ids).
+        self.stream = str(seed) if not existing.row_count else f"{seed}@{existing.version}"
         self.now = now_ts
         self.password = password
         self.version = existing.version
-        self.counts: dict[str, int] = {}
+        self.counts: dict[str, int] = dict.fromkeys(SEEDED_TABLES, 0)
         self.emails = set(existing.emails)
 
     # -- helpers ------------------------------------------------------------------------
 
     def rng(self, purpose: str) -> random.Random:
-        return random.Random(f"{self.seed}/{purpose}")
+        return random.Random(f"{self.stream}/{purpose}")
 
     def next_id(self, table: str) -> int:
         return self.existing.max_ids.get(table, 0) + 1
@@ -290,7 +306,7 @@ class _Seeder:
             for group_id in agent.group_ids:
                 by_group.setdefault(group_id, []).append(ref)
         world = TicketWorld(
-            seed=self.seed,
+            stream=self.stream,
             now=self.now,
             customers=customers,
             pools=pools,
@@ -610,7 +626,3 @@ class _Seeder:
             self.writer.commit()
             if progress is not None:
                 progress(stop, tickets)
-
-
-# The column tuples above must match the models; checked by tests/seed.
-SEEDED_MODELS = (Organisation, Customer, Group, Agent, SlaPolicy, CannedResponse, SavedView)

@@ -160,7 +160,7 @@ class AgentRef:
 class TicketWorld:
     """Everything chunk generation reads: the same for every chunk of one seeding."""
 
-    seed: int
+    stream: str  # names the random streams (the seed, plus where an append starts)
     now: int  # epoch seconds
     customers: list[CustomerRef]
     pools: Pools
@@ -216,7 +216,7 @@ def history_days(tickets: int) -> int:
 
 def plan_timeline(world: TicketWorld, tickets: int) -> Timeline:
     """Creation times of every ticket (ascending), with the backlog's specs."""
-    rng = random.Random(f"{world.seed}/timeline")
+    rng = random.Random(f"{world.stream}/timeline")
     now = world.now
     backlog: list[tuple[int, BacklogSpec]] = []
     status_picker = Picker(BACKLOG_STATUS)
@@ -398,7 +398,7 @@ def generate_chunk(
     first_rating_id: int,
 ) -> ChunkRows:
     """Rows of timeline positions [start, stop): ticket ids from `first_ticket_id + start`."""
-    rng = random.Random(f"{world.seed}/tickets/{chunk}")
+    rng = random.Random(f"{world.stream}/tickets/{chunk}")
     out = ChunkRows()
     message_version = first_version + (stop - start)
     rating_id = first_rating_id
