@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from agentdesk.crashpoints import crash_point
 from agentdesk.domain.ids import uuid7
 from agentdesk.domain.timeutil import utcnow
 from agentdesk.store.codec import ts_text
@@ -186,7 +187,9 @@ class CacheCore:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            crash_point("store.before_commit")  # fault tests only (AGENTDESK_CRASH_AT)
             conn.execute("COMMIT")
+            crash_point("store.after_commit")
             self._revision += 1
 
     @contextmanager
