@@ -372,7 +372,12 @@ class RTApi:
         return dict(self._ok(self.http.get(f"/ticket/{ticket_id}")))
 
     def user(self, name: str) -> dict[str, Any]:
-        return dict(self._ok(self.http.get(f"/user/{name}")))
+        """The user's record, with its numeric `id` even when RT leaves it to `_hyperlinks`."""
+        record = dict(self._ok(self.http.get(f"/user/{name}")))
+        for link in record.get("_hyperlinks") or []:
+            if link.get("ref") == "self":
+                record.setdefault("id", link["id"])
+        return record
 
     def message_contents(self, ticket_id: int) -> list[tuple[str, str]]:
         """(transaction type, text) of every message on the ticket, oldest first."""
