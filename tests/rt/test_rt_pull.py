@@ -8,11 +8,12 @@ from rt_instance import RTApi, RTInstance
 
 from agentdesk.domain import models
 from agentdesk.sync.backend import Change
-from agentdesk.sync.rt import RTBackend, RTCursor, RTMapping, token_credential
+from agentdesk.sync.rt import RTBackend, RTCursor, RTMapping, RTSettings
 
 
 def backend_for(rt: RTInstance, user: str = "alice", **kwargs: Any) -> RTBackend:
-    return RTBackend(rt.url, user, token_credential(rt.tokens[user]), max_rps=0, **kwargs)
+    settings = RTSettings(max_requests_per_second=1000, **kwargs)
+    return RTBackend(rt.url, f"{user}:{rt.tokens[user]}", settings=settings)
 
 
 async def pull_until_done(
@@ -130,7 +131,7 @@ async def test_deleted_ticket_leaves_the_cache_and_tags_come_from_the_custom_fie
     doomed = root_api.create_ticket("Spam", "spam@customer.test", "Buy now")
     tagged = root_api.create_ticket("Tagged", "ivy@customer.test", "Please tag me")
     root_api.update(tagged, CustomFields={"Tags": ["vip", "refund"]})
-    async with backend_for(rt_running, rt_mapping=RTMapping(tags_field="Tags")) as backend:
+    async with backend_for(rt_running, mapping=RTMapping(tags_field="Tags")) as backend:
         changes, cursor, _ = await pull_until_done(backend, None)
         assert sorted(rows(changes, "ticket")[tagged]["tags"]) == ["refund", "vip"]
         root_api.update(doomed, Status="deleted")

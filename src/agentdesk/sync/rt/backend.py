@@ -58,8 +58,8 @@ from agentdesk.sync.backend import (
     TransientError,
 )
 from agentdesk.sync.rt import mapping, marker
-from agentdesk.sync.rt.client import DEFAULT_MAX_RPS, RTClient, RTRequestError, one_line
-from agentdesk.sync.rt.mapping import RTMapping
+from agentdesk.sync.rt.client import RTClient, RTRequestError, one_line
+from agentdesk.sync.rt.settings import RTSettings, decode_secret, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +102,7 @@ class RTCursor:
 
 
 class RTBackend:
-    """The Request Tracker 5 adapter. `credential` is an Authorization header value
-    (`client.token_credential` / `client.password_credential`)."""
+    """The Request Tracker 5 adapter (built by `agentdesk.sync.connect` for `rt` profiles)."""
 
     kind = "rt"
     capabilities = frozenset({Capability.STALE_CHECK})
@@ -111,21 +110,27 @@ class RTBackend:
     def __init__(
         self,
         server: str,
-        user: str,
-        credential: str,
+        token: str,
+        client_id: str | None = None,
         *,
-        rt_mapping: RTMapping | None = None,
         verify: bool = True,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout | float | None = None,
-        max_rps: float = DEFAULT_MAX_RPS,
+        settings: RTSettings | None = None,
     ) -> None:
-        self.user = user
-        self.mapping = rt_mapping or RTMapping()
-        kwargs: dict[str, Any] = {"verify": verify, "transport": transport, "max_rps": max_rps}
+        """`token` is the stored secret (`settings.decode_secret`); `client_id` is unused:
+        RT has no idempotency key (the delivery marker stands in for it)."""
+        user, authorization = decode_secret(token)
+        settings = settings or load_settings()
+        self.poll_interval = settings.poll_interval
+        kwargs: dict[str, Any] = {"verify": verify, "transport": transport}
         if timeout is not None:
             kwargs["timeout"] = timeout
-        self.client = RTClient(server, credential, **kwargs)
+        self.client = RTClient(
+            server, authorization, max_rps=settings.max_requests_per_second, **kwargs
+        )
+        self.user = user
+        self.mapping = settings.mapping
         # What this process has already sent to the cache (re-sent after a restart: upserts).
         self._known_agents: set[int] = set()
         self._known_groups: set[int] = set()
