@@ -1,0 +1,262 @@
+"""KPI maths for the team-lead dashboard and `agentdesk report`. Pure functions, no I/O.
+
+Definitions (the same for the dashboard, the CLI export and the tests):
+
+- **Cohort**: the tickets *created* in the reporting range `[start, end)`.
+- **First reply time**: `first_reply_at - created_at` of cohort tickets that have a first reply.
+- **Resolution time**: `solved_at - created_at` of cohort tickets that are solved or closed.
+- **Median / p90**: linear interpolation between closest ranks (numpy's default,
+  Excel's PERCENTILE.INC): for sorted values `v[0..n-1]`, rank `r = q * (n - 1)`, value
+  `v[floor r] + (v[ceil r] - v[floor r]) * (r - floor r)`. With no values: None.
+- **SLA breach rate**: among cohort tickets with at least one SLA target, the share that broke
+  one: first reply after its due time, solved after its resolution due time, or still running
+  (`new`/`open`) with its current deadline already past.
+- **CSAT**: average score (1..5) and count of satisfaction ratings *given* in the range.
+- **Backlog by age**: tickets not yet solved/closed, by age now (not range-bound).
+- **Volume**: cohort tickets per UTC day and channel.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from agentdesk.domain.enums import Channel
+
+# Backlog age buckets: (label, upper bound exclusive; None = open-ended).
+AGE_BUCKETS: tuple[tuple[str, timedelta | None], ...] = (
+    ("< 1 d", timedelta(days=1)),
+    ("1-3 d", timedelta(days=3)),
+    ("3-7 d", timedelta(days=7)),
+    ("7-30 d", timedelta(days=30)),
+    ("> 30 d", None),
+)
+
+DEFAULT_RANGE_DAYS = 14
+
+Dimension = Literal["group", "agent"]
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float | None:
+    """The `q` quantile (0..1) of ascending `sorted_values`, interpolated; None when empty."""
+    if not 0.0 <= q <= 1.0:
+        raise ValueError(f"quantile must be within 0..1, not {q}")
+    n = len(sorted_values)
+    if n == 0:
+        return None
+    rank = q * (n - 1)
+    low = math.floor(rank)
+    high = math.ceil(rank)
+    base = float(sorted_values[low])
+    return base + (float(sorted_values[high]) - base) * (rank - low)
+
+
+def age_bucket(age: timedelta) -> int:
+    """Index into `AGE_BUCKETS` for a ticket of this age (negative ages count as new)."""
+    for index, (_, bound) in enumerate(AGE_BUCKETS):
+        if bound is None or age < bound:
+            return index
+    return len(AGE_BUCKETS) - 1
+
+
+def age_thresholds(now: datetime) -> list[datetime]:
+    """Creation times separating the buckets: created after `[i]` means younger than bound i."""
+    return [now - bound for _, bound in AGE_BUCKETS if bound is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class DurationStats:
+    """Count, median and p90 of durations, in seconds (None without data)."""
+
+    count: int
+    median: float | None
+    p90: float | None
+
+    @classmethod
+    def of(cls, seconds: Iterable[float]) -> DurationStats:
+        values = sorted(seconds)
+        return cls(len(values), percentile(values, 0.5), percentile(values, 0.9))
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFacts:
+    """What the KPIs need of one cohort ticket (computed by the store in SQL)."""
+
+    group_id: int | None
+    assignee_id: int | None
+    channel: str
+    day: date  # UTC creation day
+    first_reply_seconds: float | None  # None: no first reply yet
+    resolution_seconds: float | None  # None: not solved
+    has_target: bool  # at least one SLA due time
+    breached: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RatingFacts:
+    """`count` ratings of `score` on tickets of this group and assignee."""
+
+    group_id: int | None
+    assignee_id: int | None
+    score: int
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class BacklogFacts:
+    """`count` unsolved tickets of this group and assignee in age bucket `bucket`."""
+
+    group_id: int | None
+    assignee_id: int | None
+    bucket: int  # index into AGE_BUCKETS
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class KpiSummary:
+    """Every figure of one scope (everything, a group or an agent) over one range."""
+
+    tickets: int
+    first_reply: DurationStats
+    resolution: DurationStats
+    with_target: int
+    breached: int
+    csat_count: int
+    csat_average: float | None
+    backlog: tuple[int, ...]  # per AGE_BUCKETS
+    volume: dict[date, dict[str, int]] = field(default_factory=dict)  # day -> channel -> count
+
+    @property
+    def breach_rate(self) -> float | None:
+        """Share (0..1) of tickets with a target that broke it; None without any target."""
+        return None if self.with_target == 0 else self.breached / self.with_target
+
+    @property
+    def backlog_total(self) -> int:
+        return sum(self.backlog)
+
+    def daily_totals(self) -> list[int]:
+        """Tickets per day, in day order (for a sparkline)."""
+        return [sum(self.volume[day].values()) for day in sorted(self.volume)]
+
+
+def days_between(start: date, end: date) -> list[date]:
+    """Every day from `start` up to, not including, `end`."""
+    return [start + timedelta(days=n) for n in range((end - start).days)]
+
+
+def summarise(
+    tickets: Iterable[TicketFacts],
+    ratings: Iterable[RatingFacts],
+    backlog: Iterable[BacklogFacts],
+    days: Sequence[date] = (),
+) -> KpiSummary:
+    """Fold facts into figures. `days`: the range's days, so quiet days show as zeros."""
+    first_reply: list[float] = []
+    resolution: list[float] = []
+    count = with_target = breached = 0
+    volume: dict[date, dict[str, int]] = {
+        day: {channel.value: 0 for channel in Channel} for day in days
+    }
+    for facts in tickets:
+        count += 1
+        if facts.first_reply_seconds is not None:
+            first_reply.append(facts.first_reply_seconds)
+        if facts.resolution_seconds is not None:
+            resolution.append(facts.resolution_seconds)
+        if facts.has_target:
+            with_target += 1
+            breached += facts.breached
+        per_channel = volume.setdefault(facts.day, {channel.value: 0 for channel in Channel})
+        per_channel[facts.channel] = per_channel.get(facts.channel, 0) + 1
+    csat_count = csat_sum = 0
+    for rating in ratings:
+        csat_count += rating.count
+        csat_sum += rating.score * rating.count
+    buckets = [0] * len(AGE_BUCKETS)
+    for item in backlog:
+        buckets[item.bucket] += item.count
+    return KpiSummary(
+        tickets=count,
+        first_reply=DurationStats.of(first_reply),
+        resolution=DurationStats.of(resolution),
+        with_target=with_target,
+        breached=breached,
+        csat_count=csat_count,
+        csat_average=csat_sum / csat_count if csat_count else None,
+        backlog=tuple(buckets),
+        volume=dict(sorted(volume.items())),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class KpiInputs:
+    """All facts of one range, for every scope; `summary_for` slices them."""
+
+    start: datetime
+    end: datetime
+    days: tuple[date, ...]
+    tickets: tuple[TicketFacts, ...]
+    ratings: tuple[RatingFacts, ...]
+    backlog: tuple[BacklogFacts, ...]
+
+    def summary_for(
+        self, *, group_id: int | None = None, assignee_id: int | None = None
+    ) -> KpiSummary:
+        """Figures for everything (no argument), one group, one agent, or both."""
+
+        def keep(item: TicketFacts | RatingFacts | BacklogFacts) -> bool:
+            if group_id is not None and item.group_id != group_id:
+                return False
+            return assignee_id is None or item.assignee_id == assignee_id
+
+        return summarise(
+            (t for t in self.tickets if keep(t)),
+            (r for r in self.ratings if keep(r)),
+            (b for b in self.backlog if keep(b)),
+            self.days,
+        )
+
+    def summaries_by(self, dimension: Dimension) -> dict[int | None, KpiSummary]:
+        """Figures per group (`"group"`) or per assignee (`"agent"`), in one pass each.
+
+        The key None holds unassigned (or groupless) tickets.
+        """
+        attribute = "group_id" if dimension == "group" else "assignee_id"
+        tickets: dict[int | None, list[TicketFacts]] = defaultdict(list)
+        ratings: dict[int | None, list[RatingFacts]] = defaultdict(list)
+        backlog: dict[int | None, list[BacklogFacts]] = defaultdict(list)
+        for t in self.tickets:
+            tickets[getattr(t, attribute)].append(t)
+        for r in self.ratings:
+            ratings[getattr(r, attribute)].append(r)
+        for b in self.backlog:
+            backlog[getattr(b, attribute)].append(b)
+        keys = set(tickets) | set(ratings) | set(backlog)
+        ordered = sorted(keys, key=lambda k: (k is None, k or 0))
+        return {k: summarise(tickets[k], ratings[k], backlog[k], self.days) for k in ordered}
+
+
+def format_duration(seconds: float | None) -> str:
+    """Compact human duration: `45s`, `12m`, `3h 05m`, `2d 4h`, `—` for None."""
+    if seconds is None:
+        return "—"
+    total = round(seconds)
+    if total < 60:
+        return f"{total}s"
+    days, rem = divmod(total, 86400)
+    hours, rem = divmod(rem, 3600)
+    minutes = rem // 60
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m"
+
+
+def format_rate(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
