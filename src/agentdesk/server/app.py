@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
+from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from agentdesk import __version__
@@ -26,6 +27,11 @@ from agentdesk.server.ratelimit import DEFAULT_RATE_LIMIT, RateLimit, RateLimite
 from agentdesk.server.state import ServerState
 
 DB_URL_ENV = "AGENTDESK_SERVER_DB"
+
+
+class Health(BaseModel):
+    status: str
+    version: str
 
 
 def create_app(
@@ -78,6 +84,11 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     for module in (auth, me, changes, mutations, events, intake):
         app.include_router(module.router)
+
+    @app.get("/v1/health", response_model=Health, tags=["meta"], summary="Liveness (no auth)")
+    def health() -> Health:
+        return Health(status="ok", version=__version__)
+
     return app
 
 

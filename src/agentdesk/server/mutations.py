@@ -328,6 +328,10 @@ HANDLERS: dict[str, Callable[[Context, Any], Applied]] = {
 }
 """Mutation name -> server rules. A name in domain ARGUMENTS without a handler is rejected."""
 
+from agentdesk.server.macros import HANDLERS as CANNED_HANDLERS  # noqa: E402
+
+HANDLERS.update(CANNED_HANDLERS)
+
 
 def apply_mutation(ctx: Context, name: str, raw_args: dict[str, Any]) -> Applied:
     """Run one mutation's rules inside the caller's transaction."""
