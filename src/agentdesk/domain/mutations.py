@@ -77,6 +77,68 @@ class AvailabilityArgs(BaseModel):
     to: Availability
 
 
+# -- canned responses (macros); rules in agentdesk.domain.canned and server.macros ----------
+
+MAX_TEMPLATE_CHARS = 100_000
+
+
+class CannedActions(BaseModel):
+    """Field changes a canned response makes with its reply; an absent key changes nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: Status | None = None
+    priority: Priority | None = None
+    assignee_id: int | None = None  # present and None: unassign
+    add_tags: list[TagName] = []
+    remove_tags: list[TagName] = []
+
+
+CannedTitle = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+CannedBody = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEMPLATE_CHARS)]
+CannedCategory = Annotated[str, StringConstraints(max_length=100, strip_whitespace=True)]
+
+
+class CannedCreateArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[str, StringConstraints(min_length=1, max_length=64)]  # UUIDv7 by the client
+    title: CannedTitle
+    body: CannedBody
+    category: CannedCategory = "General"
+    tags: list[TagName] = []
+    actions: CannedActions = CannedActions()
+    shared: bool = False  # shared (owner None): leads and admins only
+
+
+class CannedFields(BaseModel):
+    """Editable fields of `canned_response.update`; each present one is a {from, to} pair."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: FieldChange | None = None
+    body: FieldChange | None = None
+    category: FieldChange | None = None
+    tags: FieldChange | None = None
+    actions: FieldChange | None = None
+
+
+class CannedUpdateArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    fields: CannedFields
+
+
+class CannedDeleteArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class CannedUseArgs(BaseModel):
+    """One use of a canned response (its usage count goes up by one)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    ticket_id: int | None = None
+
+
 # Mutation name -> argument model. Later features add their names here.
 ARGUMENTS: dict[str, type[BaseModel]] = {
     "ticket.update": TicketUpdateArgs,
@@ -84,6 +146,10 @@ ARGUMENTS: dict[str, type[BaseModel]] = {
     "ticket.tags": TicketTagsArgs,
     "message.add": MessageAddArgs,
     "agent.availability": AvailabilityArgs,
+    "canned_response.create": CannedCreateArgs,
+    "canned_response.update": CannedUpdateArgs,
+    "canned_response.delete": CannedDeleteArgs,
+    "canned_response.use": CannedUseArgs,
 }
 
 
@@ -238,5 +304,13 @@ def message_effect_on_ticket(
 
 
 MutationName = Literal[
-    "ticket.update", "ticket.assign", "ticket.tags", "message.add", "agent.availability"
+    "ticket.update",
+    "ticket.assign",
+    "ticket.tags",
+    "message.add",
+    "agent.availability",
+    "canned_response.create",
+    "canned_response.update",
+    "canned_response.delete",
+    "canned_response.use",
 ]

@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 from agentdesk.domain.ids import uuid7
 from agentdesk.domain.mutations import MessageAddArgs, MutationError, parse_args
 from agentdesk.domain.timeutil import utcnow
-from agentdesk.store import overlay
+from agentdesk.store import canned_local, overlay
 from agentdesk.store.codec import ts_text, ts_value
 from agentdesk.store.db import CacheCore, StoreError
 
@@ -132,6 +132,17 @@ class OutboxMixin(CacheCore):
                 entity, entity_id = overlay.mutation_target(
                     name, parsed, None if agent_id is None else int(agent_id)
                 )
+                if name in canned_local.DIRECT:  # no confirmed row to replay on
+                    mine = None if agent_id is None else int(agent_id)
+                    canned_local.apply_direct(conn, parsed, mine, now)
+                    return (
+                        conn.execute(
+                            "INSERT INTO outbox(name, args, created_at, state, entity, entity_id) "
+                            "VALUES (?, ?, ?, 'pending', ?, ?)",
+                            (name, _json(args), ts_text(now), entity, entity_id),
+                        ).lastrowid
+                        or 0
+                    )
                 overlay.ensure_shadow(conn, entity, entity_id)
             except (LookupError, ValueError) as exc:
                 raise StoreError(str(exc)) from exc
@@ -314,6 +325,8 @@ class OutboxMixin(CacheCore):
                         "UPDATE outbox SET state = 'rejected', reason = ? WHERE id = ?",
                         (result.reason or "rejected by the server", row["id"]),
                     )
+                    if row["name"] in canned_local.DIRECT:
+                        canned_local.undo_direct(conn, row["name"], json.loads(row["args"]))
                     if row["name"] == "message.add":
                         message_id = json.loads(row["args"]).get("id")
                         conn.execute(

@@ -31,6 +31,7 @@ from agentdesk.domain.mutations import (
     ticket_tags_effect,
     ticket_update_effect,
 )
+from agentdesk.store import canned_local
 from agentdesk.store.codec import decode_row, encode_values, ts_value
 from agentdesk.store.schema import ENTITY_TABLES, TABLE_OF
 
@@ -39,6 +40,9 @@ REPLAYABLE = ("pending", "sent")
 
 def mutation_target(name: str, args: BaseModel, agent_id: int | None) -> tuple[str, str]:
     """The (entity, id) a mutation changes in the cache."""
+    canned = canned_local.target(args)
+    if canned is not None:
+        return canned
     if isinstance(args, AvailabilityArgs):
         if agent_id is None:
             raise ValueError("the profile's agent is unknown (log in and sync first)")
@@ -73,6 +77,8 @@ def mutation_changes(
     elif isinstance(args, AvailabilityArgs):
         rule = field_outcome(row.get("availability"), args.from_, args.to)
         return {"availability": args.to} if rule is FieldRule.APPLY else {}
+    elif (canned := canned_local.changes(row, args, now)) is not None:
+        return canned
     else:
         raise ValueError(f"no local effect for mutation {name}")
     if not changes:

@@ -1,0 +1,221 @@
+"""Fuzzy matching of canned responses: title, tags, category and body, with matched positions.
+
+    candidates = prepare(rows)                       # once per list of responses
+    matches = rank("rfnd", candidates, usage={...})   # per keystroke
+
+Every whitespace-separated term of the query must match somewhere (AND). Per term, the best
+of: the title (substring, else in-order subsequence: `rfnd` finds "ReFuND"), a tag, the
+category, the body (substring only). Titles score highest, word starts and runs of
+consecutive characters more, gaps less. Ranking: match quality in bands (so small score
+differences do not override habits), then the agent's own use (`usage`: id -> frecency),
+then the exact score, then the global usage count, then the title. Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+QUALITY_BAND = 40  # scores within one band count as equally good matches
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One canned response, pre-lowered for matching."""
+
+    id: str
+    title: str
+    category: str
+    tags: tuple[str, ...]
+    usage_count: int
+    title_lower: str
+    word_starts: frozenset[int]
+    word_start_order: tuple[int, ...]
+    tags_lower: tuple[str, ...]
+    category_lower: str
+    body_lower: str
+    chars: frozenset[str]  # every character of every field: a fast "cannot match" test
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    candidate: Candidate
+    score: int
+    title_positions: tuple[int, ...]  # indexes into `candidate.title` to highlight
+    fields: tuple[str, ...]  # where each term matched: "title", "tag", "category", "body"
+
+
+def _word_starts(text: str) -> frozenset[int]:
+    starts = set()
+    previous = " "
+    for index, char in enumerate(text):
+        if (char.isalnum() and not previous.isalnum()) or (char.isupper() and previous.islower()):
+            starts.add(index)
+        previous = char
+    return frozenset(starts)
+
+
+def candidate(row: Mapping[str, Any]) -> Candidate:
+    title = str(row.get("title") or "")
+    body = str(row.get("body") or "").lower()
+    tags = tuple(str(t) for t in row.get("tags") or ())
+    category = str(row.get("category") or "")
+    title_lower = title.lower()
+    starts = _word_starts(title)
+    tags_lower = tuple(t.lower() for t in tags)
+    category_lower = category.lower()
+    chars = frozenset(title_lower + body + category_lower + "".join(tags_lower))
+    return Candidate(
+        id=str(row.get("id")),
+        title=title,
+        category=category,
+        tags=tags,
+        usage_count=int(row.get("usage_count") or 0),
+        title_lower=title_lower,
+        word_starts=starts,
+        word_start_order=tuple(sorted(starts)),
+        tags_lower=tags_lower,
+        category_lower=category_lower,
+        body_lower=body,
+        chars=chars,
+    )
+
+
+def prepare(rows: Iterable[Mapping[str, Any]]) -> list[Candidate]:
+    return [candidate(row) for row in rows]
+
+
+def _title_match(term: str, cand: Candidate) -> tuple[int, tuple[int, ...]] | None:
+    text = cand.title_lower
+    found = text.find(term)
+    if found >= 0:
+        # Prefer an occurrence at a word start.
+        start = found
+        while start >= 0 and start not in cand.word_starts:
+            start = text.find(term, start + 1)
+        at = start if start >= 0 else found
+        score = 100 + 12 * len(term)
+        if at == 0:
+            score += 40
+        elif at in cand.word_starts:
+            score += 25
+        return score, tuple(range(at, at + len(term)))
+    # In-order subsequence, greedy, preferring word starts for each character.
+    positions: list[int] = []
+    index = 0
+    for char in term:
+        found = text.find(char, index)
+        if found < 0:
+            return None
+        # A later word start with this character beats a mid-word hit.
+        if found not in cand.word_starts:
+            for start in cand.word_start_order:
+                if start > found and text[start] == char:
+                    # only take it if the rest can still match after it
+                    if _is_subsequence(term[len(positions) + 1 :], text, start + 1):
+                        found = start
+                    break
+        positions.append(found)
+        index = found + 1
+    score = 40
+    previous = -2
+    for position in positions:
+        if position == previous + 1:
+            score += 10
+        elif previous >= 0:
+            score -= min(position - previous - 1, 8)
+        if position in cand.word_starts:
+            score += 8
+        previous = position
+    return score, tuple(positions)
+
+
+def _is_subsequence(term: str, text: str, start: int) -> bool:
+    index = start
+    for char in term:
+        index = text.find(char, index)
+        if index < 0:
+            return False
+        index += 1
+    return True
+
+
+def _term_match(term: str, cand: Candidate) -> tuple[int, tuple[int, ...], str] | None:
+    best: tuple[int, tuple[int, ...], str] | None = None
+    title = _title_match(term, cand)
+    if title is not None:
+        best = (title[0], title[1], "title")
+    for tag in cand.tags_lower:
+        if tag == term:
+            score = 90
+        elif tag.startswith(term):
+            score = 70
+        elif term in tag:
+            score = 50
+        else:
+            continue
+        if best is None or score > best[0]:
+            best = (score, (), "tag")
+    if term in cand.category_lower and (best is None or best[0] < 45):
+        best = (45, (), "category")
+    if best is None and term in cand.body_lower:
+        best = (20 + min(len(term), 10), (), "body")
+    return best
+
+
+def match(query: str, cand: Candidate) -> Match | None:
+    """How `cand` matches `query` (None: it does not); an empty query matches with score 0."""
+    terms = query.lower().split()
+    total = 0
+    positions: set[int] = set()
+    fields: list[str] = []
+    for term in terms:
+        if not set(term) <= cand.chars:
+            return None
+        found = _term_match(term, cand)
+        if found is None:
+            return None
+        total += found[0]
+        positions.update(found[1])
+        fields.append(found[2])
+    return Match(cand, total, tuple(sorted(positions)), tuple(fields))
+
+
+def rank(
+    query: str,
+    candidates: Sequence[Candidate],
+    usage: Mapping[str, float] | None = None,
+    limit: int | None = None,
+) -> list[Match]:
+    """Matches of `query`, best first (see the module docstring for the order)."""
+    usage = usage or {}
+    found = [m for m in (match(query, c) for c in candidates) if m is not None]
+    found.sort(
+        key=lambda m: (
+            -(m.score // QUALITY_BAND),
+            -usage.get(m.candidate.id, 0.0),
+            -m.score,
+            -m.candidate.usage_count,
+            m.candidate.title_lower,
+        )
+    )
+    return found if limit is None else found[:limit]
+
+
+def frecency(count: int, last_used: datetime | None, now: datetime) -> float:
+    """The agent's own use of a response: how often, weighted towards recent use."""
+    if count <= 0:
+        return 0.0
+    score = math.log2(1 + count)
+    if last_used is not None:
+        age_hours = max((now - last_used).total_seconds() / 3600, 0.0)
+        if age_hours < 1:
+            score += 4
+        elif age_hours < 24:
+            score += 3
+        elif age_hours < 24 * 7:
+            score += 1.5
+    return score
