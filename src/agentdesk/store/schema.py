@@ -121,6 +121,15 @@ def _create_synced_table(entity: str) -> str:
     return f"CREATE TABLE {info.table} (\n  " + ",\n  ".join(parts) + "\n)"
 
 
+# Team-lead reports (store/reports.py): unsolved tickets by status/assignee/group (covering the
+# workload board and backlog ages), a date range's cohort, its ratings. Added by migration 3.
+REPORT_INDEXES: tuple[str, ...] = (
+    "CREATE INDEX IF NOT EXISTS tickets_workload "
+    "ON tickets(status, assignee_id, group_id, sla_key, created_at)",
+    "CREATE INDEX IF NOT EXISTS tickets_by_created ON tickets(created_at)",
+    "CREATE INDEX IF NOT EXISTS ratings_by_created ON satisfaction_ratings(created_at)",
+)
+
 # Secondary indexes: dropped during a bulk first sync and rebuilt at its end.
 INDEXES: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS tickets_by_sla ON tickets(sla_key, id)",
@@ -146,6 +155,7 @@ INDEXES: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS ratings_by_ticket ON satisfaction_ratings(ticket_id)",
     "CREATE INDEX IF NOT EXISTS swarms_by_ticket ON swarms(ticket_id)",
     "CREATE INDEX IF NOT EXISTS swarm_messages_by_swarm ON swarm_messages(swarm_id, created_at)",
+    *REPORT_INDEXES,
 )
 
 # Triggers keeping FTS and ticket_tags in step with their content tables.
@@ -272,5 +282,11 @@ def _migrate_2(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2)
+def _migrate_3(conn: sqlite3.Connection) -> None:
+    """Version 3: indexes of the team-lead reports."""
+    for sql in REPORT_INDEXES:
+        conn.execute(sql)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2, _migrate_3)
 SCHEMA_VERSION = len(MIGRATIONS)
