@@ -18,7 +18,9 @@ from agentdesk.profiles import Profile, ProfileError
 def register(subparsers: argparse._SubParsersAction) -> None:
     login = subparsers.add_parser("login", help="log in to a server and remember the profile")
     login.add_argument("--server", required=True, help="server URL, e.g. https://desk.example")
-    login.add_argument("--email", required=True, help="your agent email (or user name)")
+    login.add_argument(
+        "--email", "--user", required=True, help="your agent email (Request Tracker: user name)"
+    )
     secret = login.add_mutually_exclusive_group()
     secret.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
@@ -104,8 +106,9 @@ def run_login(args: argparse.Namespace) -> int:
                 connect.login(args.backend, server, args.email, value, verify=verify)
             )
         else:
-            token = value
-            agent = asyncio.run(connect.whoami(args.backend, server, token, verify=verify))
+            token, agent = asyncio.run(
+                connect.adopt_token(args.backend, server, args.email, value, verify=verify)
+            )
     except BackendError as exc:
         raise UserError(str(exc)) from exc
     except connect.UnknownBackendError as exc:

@@ -93,6 +93,21 @@ async def whoami(kind: str, server: str, token: str, *, verify: bool = True) -> 
     return await function(server, token, verify=verify, transport=transport_for(server))
 
 
+async def adopt_token(
+    kind: str, server: str, email: str, token: str, *, verify: bool = True
+) -> tuple[str, dict[str, Any]]:
+    """`(secret to store, agent)` for an existing API token of `email` (a user name on RT).
+
+    Backends whose module has `adopt_token` may wrap the token (Request Tracker keeps the
+    user name with it); the others store the token as given, checked with `whoami`.
+    """
+    try:
+        function = _module_function(kind, "adopt_token")
+    except UnknownBackendError:
+        return token, await whoami(kind, server, token, verify=verify)
+    return await function(server, email, token, verify=verify, transport=transport_for(server))
+
+
 async def revoke(kind: str, server: str, token: str, *, verify: bool = True) -> None:
     """Revoke a token on the server if the backend module has `revoke`; else nothing."""
     try:
