@@ -1,0 +1,1 @@
+"""agentdesk's benchmarks: `python -m bench` (see bench/README.md)."""
