@@ -55,11 +55,11 @@ def render_section(
             "|---|---:|---:|---:|---|---|",
         ]
         for r in results:
-            baseline = (
-                f"{fmt_number(r.baseline, r.unit)} ({r.baseline_name})"
-                if r.baseline is not None
-                else "—"
-            )
+            baseline = "—"
+            if r.baseline is not None:
+                baseline = fmt_number(r.baseline, r.unit)
+                if r.baseline_name:
+                    baseline += f" ({r.baseline_name})"
             ratio = f"{r.ratio:.2f}×" if r.ratio is not None else "—"
             lines.append(
                 f"| {_cell(r.name)} | {fmt_number(r.value, r.unit)} | {_cell(baseline)} | "
