@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "agentdesk.cli.serve",
     "agentdesk.cli.seed",
     "agentdesk.cli.admin",
+    "agentdesk.cli.report",
 )
 
 
