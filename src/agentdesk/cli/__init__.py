@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "agentdesk.cli.tui",
     "agentdesk.cli.demo",
     "agentdesk.cli.client",
+    "agentdesk.cli.macros",
     "agentdesk.cli.serve",
     "agentdesk.cli.seed",
     "agentdesk.cli.admin",

@@ -56,10 +56,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     reply = actions.add_parser("reply", help="add a public reply (or an internal note)")
     reply.add_argument("id", type=_ticket_id)
-    body = reply.add_mutually_exclusive_group(required=True)
+    body = reply.add_mutually_exclusive_group()
     body.add_argument("--body", help="the text")
     body.add_argument("--body-file", type=Path, help="read the text from a file ('-': stdin)")
     reply.add_argument("--internal", action="store_true", help="an internal note, not public")
+    reply.add_argument("--macro", metavar="TITLE_OR_ID", help="reply with a canned response")
+    reply.add_argument(
+        "--allow-missing", action="store_true", help="--macro: send even if a value is missing"
+    )
     _no_sync(reply)
     reply.set_defaults(handler=run_reply)
 
@@ -343,6 +347,13 @@ def _query(call: Any) -> Any:
 
 
 def run_reply(args: argparse.Namespace) -> int:
+    if args.macro is not None:
+        from agentdesk.cli import macros
+
+        return macros.run_macro_reply(args)
+    if args.body is None and args.body_file is None:
+        print("agentdesk ticket reply: give --body, --body-file or --macro", file=sys.stderr)
+        return 2
     body = args.body if args.body is not None else _read_body(args.body_file)
     if not body.strip():
         raise UserError("the reply is empty")

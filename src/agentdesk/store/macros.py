@@ -214,10 +214,10 @@ def create_canned(
     actions: Mapping[str, Any] | None = None,
     shared: bool = False,
     canned_id: str | None = None,
-) -> str:
-    """Queue a new canned response; returns its id (made here, UUIDv7)."""
+) -> tuple[str, int]:
+    """Queue a new canned response; returns its id (UUIDv7 made here) and the mutation id."""
     new_id = canned_id or uuid7()
-    cache.record_mutation(
+    mutation_id = cache.record_mutation(
         "canned_response.create",
         {
             "id": new_id,
@@ -229,7 +229,7 @@ def create_canned(
             "shared": shared,
         },
     )
-    return new_id
+    return new_id, mutation_id
 
 
 def update_canned(cache: Cache, canned_id: str, **wanted: Any) -> int | None:
