@@ -63,17 +63,3 @@ def cli(
         return Result(code, captured.out, captured.err)
 
     return run
-
-
-def login(cli: Callable[..., Result], who: str = "alice", profile: str | None = None) -> Result:
-    prefix = ["--profile", profile] if profile else []
-    return cli(
-        *prefix,
-        "login",
-        "--server",
-        "http://desk.test",
-        "--email",
-        f"{who}@example.com",
-        "--password-stdin",
-        stdin="secret-pw\n",
-    )

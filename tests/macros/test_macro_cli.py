@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import login
+from macrokit import login
+
 from synckit import World
 
 
