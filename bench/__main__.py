@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = missed = False
     for name in names:
         print(f"\nrunning bench_{name} ...", flush=True)
+        module_load = machine()["load"]
         results, error, seconds = run_module(name, args.quick)
         print_table(name, results)
         if error:
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.output,
                 name,
                 results,
-                facts=facts,
+                facts={**facts, "load": module_load},
                 when=datetime.now(UTC),
                 quick=args.quick,
                 error=error.strip().splitlines()[-1] if error else None,

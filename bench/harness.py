@@ -106,7 +106,7 @@ def fmt_number(value: float, unit: str = "") -> str:
 
 
 def machine() -> dict[str, Any]:
-    """Facts that make a figure comparable: cores, RAM, CPU, Python, SQLite, OS."""
+    """Facts that make a figure comparable: cores, load, RAM, CPU, Python, SQLite, OS."""
     ram_gib = 0.0
     with contextlib.suppress(OSError, ValueError, AttributeError):
         ram_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -117,8 +117,10 @@ def machine() -> dict[str, Any]:
                 cpu = line.split(":", 1)[1].strip()
                 break
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     return {
         "cores": cores,
+        "load": round(load, 1),
         "ram_gib": round(ram_gib, 1),
         "cpu": cpu,
         "python": platform.python_version(),

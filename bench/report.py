@@ -43,7 +43,8 @@ def render_section(
         f"## {name}",
         "",
         f"Run {when:%Y-%m-%d %H:%M} UTC ({'quick' if quick else 'full'} sizes, {seconds:.0f} s) "
-        f"on {facts['cores']} cores, {facts['ram_gib']} GiB RAM, {facts['cpu']}; "
+        f"on {facts['cores']} cores (load average {facts.get('load', '?')} at the start), "
+        f"{facts['ram_gib']} GiB RAM, {facts['cpu']}; "
         f"Python {facts['python']}, SQLite {facts['sqlite']}, {facts['os']}.",
         "",
     ]

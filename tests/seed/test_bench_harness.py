@@ -56,7 +56,7 @@ def test_markdown_sections_are_replaced_in_place(tmp_path: Path) -> None:
     text = doc.read_text()
     assert text.startswith("# Benchmarks")
     assert "| seed | 1,000 rows/s | 2,000 rows/s | 0.50× | ≥ 500 rows/s | pass |" in text
-    assert "2 cores, 8.0 GiB RAM, Test CPU; Python 3.11.0" in text
+    assert "2 cores (load average ? at the start), 8.0 GiB RAM, Test CPU; Python 3.11.0" in text
 
     _section(doc, "server", [Result("seed", 3000.0, "rows/s", goal="≥ 5000", passed=False)])
     text = doc.read_text()

@@ -409,7 +409,10 @@ class _Seeder:
                 if roll < 0.8
                 else Availability.OFFLINE
             )
-            team = member_of[0] if role is not Role.ADMIN else "Support operations"
+            title = {
+                Role.ADMIN: f"Support operations · {BRAND}",
+                Role.LEAD: f"Team lead, {member_of[0]} · {BRAND}",
+            }.get(role, f"{BRAND} Customer Care")
             agents.append(
                 Agent(
                     id=next_id + index,
@@ -422,7 +425,7 @@ class _Seeder:
                     skills=sorted(set(skills)),
                     availability=availability,
                     capacity=rng.choice((15, 20, 20, 25, 30)) if role is Role.AGENT else 10,
-                    signature=f"{first} {last}\n{team} · {BRAND}",
+                    signature=f"{first} {last}\n{title}",
                     active=True,
                 )
             )
