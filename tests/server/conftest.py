@@ -8,6 +8,8 @@ the real app (in-process ASGI).
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,7 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, create_engine, insert, text
+from sqlmodel import SQLModel
 
 from agentdesk.domain.enums import AuthorKind, Channel, Priority, Role, Status
 from agentdesk.domain.ids import uuid7
@@ -197,16 +200,59 @@ def build_world(engine: Engine) -> World:
     return world
 
 
+PG_ADMIN_URL = os.environ.get("AGENTDESK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def pg_session_url(postgres_available: None) -> Iterator[str]:
+    """One migrated PostgreSQL database per test session (per xdist worker), emptied per test.
+
+    Creating and migrating a database per test costs seconds; emptying one costs milliseconds.
+    Tests that need a pristine database of their own use `postgres_url` instead.
+    """
+    import psycopg
+
+    name = f"agentdesk_srv_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    url = f"{base}/{name}"
+    try:
+        open_database(url).dispose()
+        yield url
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def empty_postgres(url: str) -> None:
+    """Every table emptied (DELETE: much faster than TRUNCATE on small tables); the change
+    sequence back at 0. Id sequences keep counting, which no test relies on."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for table in reversed(SQLModel.metadata.sorted_tables):
+                conn.execute(table.delete())
+            conn.execute(text("INSERT INTO change_sequence (id, value) VALUES (1, 0)"))
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'server.sqlite3'}"
+    url = str(request.getfixturevalue("pg_session_url"))
+    empty_postgres(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def fresh_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database of the test's own (for tests that break the schema on purpose)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'own.sqlite3'}"
     return str(request.getfixturevalue("postgres_url"))
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'server.sqlite3'}"
 
 
 @pytest.fixture
