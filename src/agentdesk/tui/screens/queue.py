@@ -61,6 +61,7 @@ class QueueScreen(Screen[None]):
         Binding("s", "status", "Status", id="queue.status"),
         Binding("p", "priority", "Priority", id="queue.priority"),
         Binding("t", "tags", "Tags", id="queue.tags"),
+        Binding("m", "macro", "Canned response", id="queue.macro"),
         Binding("o", "cycle_sort", "Sort column", id="queue.sort"),
         Binding("O", "reverse_sort", "Reverse sort", show=False, id="queue.sort_order"),
         Binding("c", "toggle_customer", "Customer", id="queue.customer"),
@@ -341,6 +342,11 @@ class QueueScreen(Screen[None]):
 
     def action_tags(self) -> None:
         self.app.ask_tags(self.table.target_ids(), after=self._after_bulk)
+
+    def action_macro(self) -> None:
+        from agentdesk.tui import macro_flow
+
+        macro_flow.open_for_tickets(self.app, self.table.target_ids(), self._after_bulk)
 
     def _after_bulk(self) -> None:
         self.table.clear_marks()

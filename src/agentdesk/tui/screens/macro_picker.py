@@ -1,0 +1,249 @@
+"""The canned-response picker: a modal with a fuzzy filter, a short list and a live preview.
+
+    app.push_screen(MacroPicker(cache, [ticket_id]), callback)   # callback(MacroChoice | None)
+
+Typing filters titles, tags, categories and bodies (`domain.fuzzy`); matched characters are
+highlighted; the list is ranked by match quality, then by the agent's own recent and
+frequent use. The preview is the highlighted response rendered for the (first) ticket:
+missing placeholders are marked ⟦like.this⟧, a malformed template shows its error and line,
+and the field changes are listed below. `enter` returns the choice with one plan per ticket
+(each rendered for its own customer); `esc` returns None and leaves nothing behind.
+Untrusted text (titles, bodies, customer fields) becomes `Content`, never markup, after
+control characters are made visible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from agentdesk.domain.fuzzy import Candidate, Match, prepare, rank
+from agentdesk.domain.templates import TemplateError
+from agentdesk.domain.text import one_line, visible
+from agentdesk.store import Cache, StoreError
+from agentdesk.store.macros import MacroPlan, plan_macro, usage_scores
+
+LIST_LIMIT = 40
+MISSING_STYLE = "reverse bold $warning"
+MATCH_STYLE = "bold underline $accent"
+
+
+@dataclass(frozen=True, slots=True)
+class MacroChoice:
+    """The picked canned response and its plan for each target ticket."""
+
+    canned: dict[str, Any]
+    plans: list[MacroPlan] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)  # ticket id -> why it cannot render
+
+    @property
+    def missing(self) -> list[str]:
+        names: list[str] = []
+        for plan in self.plans:
+            names += [n for n in plan.rendered.missing if n not in names]
+        return names
+
+
+def marked_text(plan: MacroPlan) -> str:
+    """The rendered reply as plain text for the composer, each missing value as ⟦name⟧."""
+    return "".join(text if name is None else f"⟦{name}⟧" for text, name in plan.rendered.segments)
+
+
+def title_content(match: Match) -> Content:
+    """`Category  Title` with the matched title characters highlighted (inert text)."""
+    cand = match.candidate
+    hits = set(match.title_positions)
+    parts: list[str | tuple[str, str]] = [
+        (f"{one_line(cand.category, 18):<18} ", "dim"),
+    ]
+    run, run_hit = "", False
+    for index, char in enumerate(cand.title[:120]):
+        shown = visible(char)
+        hit = index in hits
+        if hit != run_hit and run:
+            parts.append((run, MATCH_STYLE) if run_hit else run)
+            run = ""
+        run += shown
+        run_hit = hit
+    if run:
+        parts.append((run, MATCH_STYLE) if run_hit else run)
+    return Content.assemble(*parts)
+
+
+def preview_content(
+    plan: MacroPlan | None, error: str | None, canned: dict[str, Any] | None, targets: int
+) -> Content:
+    """The preview pane: rendered text (missing marked), then the field changes."""
+    if canned is None:
+        return Content("No canned response matches.")
+    parts: list[str | tuple[str, str]] = []
+    if targets > 1 and plan is not None:
+        parts.append((f"Preview for #{plan.ticket_id} · applies to {targets} tickets\n\n", "dim"))
+    if error is not None:
+        parts.append((f"⚠ {one_line(error, 300)}\n", "bold $error"))
+        parts.append(("\n" + visible(str(canned.get("body") or ""), multiline=True), "dim"))
+        return Content.assemble(*parts)
+    assert plan is not None
+    for text, name in plan.rendered.segments:
+        if name is None:
+            parts.append(visible(text, multiline=True, max_chars=20_000))
+        else:
+            parts.append((f"⟦{name}⟧", MISSING_STYLE))
+    if plan.rendered.missing:
+        parts.append((f"\n\n⚠ No value for: {', '.join(plan.rendered.missing)}", "$warning"))
+    lines = plan.action_lines
+    parts.append(("\n\nChanges: " if lines else "\n\nChanges: none", "bold"))
+    if lines:
+        parts.append(" · ".join(lines))
+    return Content.assemble(*parts)
+
+
+class MacroPicker(ModalScreen[MacroChoice | None]):
+    """Pick a canned response for one ticket (or for several marked tickets)."""
+
+    CSS_PATH = Path(__file__).with_name("macro_picker.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="macros.cancel"),
+        Binding("down,ctrl+n", "move(1)", "Next", show=False, id="macros.next"),
+        Binding("up,ctrl+p", "move(-1)", "Previous", show=False, id="macros.previous"),
+        Binding("pagedown", "move(10)", "Page down", show=False, id="macros.page_down"),
+        Binding("pageup", "move(-10)", "Page up", show=False, id="macros.page_up"),
+    ]
+
+    def __init__(self, cache: Cache, ticket_ids: list[int], *, query: str = "") -> None:
+        super().__init__()
+        self.cache = cache
+        self.ticket_ids = list(ticket_ids)
+        self.initial_query = query
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.candidates: list[Candidate] = []
+        self.usage: dict[str, float] = {}
+        self.shown: list[Match] = []
+        self._preview_cache: dict[str, tuple[MacroPlan | None, str | None]] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="macro-dialog"):
+            target = (
+                f"#{self.ticket_ids[0]}"
+                if len(self.ticket_ids) == 1
+                else f"{len(self.ticket_ids)} marked tickets"
+            )
+            yield Label(Content(f"Canned response for {target}"), id="macro-title")
+            yield Input(placeholder="type to filter: title, tags, text", id="macro-filter")
+            with Horizontal(id="macro-body"):
+                yield OptionList(id="macro-list")
+                with VerticalScroll(id="macro-preview-scroll"):
+                    yield Static(id="macro-preview")
+            yield Label("enter: insert · ↑↓: choose · esc: cancel", id="macro-hint")
+
+    def on_mount(self) -> None:
+        self.load()
+        field_ = self.query_one("#macro-filter", Input)
+        field_.value = self.initial_query
+        self.filter(self.initial_query)
+        field_.focus()
+
+    # -- data ------------------------------------------------------------------------
+
+    def load(self) -> None:
+        rows = self.cache.canned_responses()
+        self.rows = {row["id"]: row for row in rows}
+        self.candidates = prepare(rows)
+        self.usage = usage_scores(self.cache)
+        self._preview_cache.clear()
+
+    def filter(self, query: str) -> None:
+        """Re-rank for `query` and refill the list (the per-keystroke work)."""
+        self.shown = rank(query, self.candidates, self.usage, limit=LIST_LIMIT)
+        options = self.query_one("#macro-list", OptionList)
+        options.clear_options()
+        options.add_options([Option(title_content(m), id=m.candidate.id) for m in self.shown])
+        if self.shown:
+            options.highlighted = 0
+        self.show_preview()
+
+    def highlighted(self) -> dict[str, Any] | None:
+        options = self.query_one("#macro-list", OptionList)
+        index = options.highlighted
+        if index is None or not self.shown or index >= len(self.shown):
+            return None
+        return self.rows.get(self.shown[index].candidate.id)
+
+    def plan_for(
+        self, canned: dict[str, Any], ticket_id: int
+    ) -> tuple[MacroPlan | None, str | None]:
+        try:
+            return plan_macro(self.cache, ticket_id, canned), None
+        except TemplateError as exc:
+            where = f"line {exc.line}: " if exc.line else ""
+            return None, f"Template error on {where}{exc.message}"
+        except (StoreError, ValueError) as exc:
+            return None, str(exc)
+
+    def show_preview(self) -> None:
+        canned = self.highlighted()
+        plan: MacroPlan | None = None
+        error: str | None = None
+        if canned is not None and self.ticket_ids:
+            key = canned["id"]
+            if key not in self._preview_cache:
+                self._preview_cache[key] = self.plan_for(canned, self.ticket_ids[0])
+            plan, error = self._preview_cache[key]
+        preview = preview_content(plan, error, canned, len(self.ticket_ids))
+        self.query_one("#macro-preview", Static).update(preview)
+
+    # -- events ------------------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.filter(event.value)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self.show_preview()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.pick()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.pick()
+
+    def action_move(self, step: int) -> None:
+        if not self.shown:
+            return
+        options = self.query_one("#macro-list", OptionList)
+        current = options.highlighted or 0
+        options.highlighted = max(0, min(len(self.shown) - 1, current + step))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def pick(self) -> None:
+        canned = self.highlighted()
+        if canned is None:
+            self.notify("No canned response to insert", severity="warning")
+            return
+        plans: list[MacroPlan] = []
+        errors: dict[int, str] = {}
+        for ticket_id in self.ticket_ids:
+            plan, error = self.plan_for(canned, ticket_id)
+            if plan is not None:
+                plans.append(plan)
+            else:
+                errors[ticket_id] = error or "cannot render"
+        if not plans:
+            first = next(iter(errors.values()), "cannot render")
+            self.notify(one_line(first, 200), title="Not inserted", severity="error")
+            return
+        self.dismiss(MacroChoice(dict(canned), plans, errors))
