@@ -53,7 +53,7 @@ class Fault:
     kind: "status" (answer `status` with a problem body, `headers`), "body" (answer 200 with
     raw `body` bytes), "rewrite" (run the real app, then `rewrite(json)` its JSON answer),
     "drop_after" (run the real app, then raise: the reply is lost after the server committed),
-    "drop_before" (raise before the app runs).
+    "drop_before" (raise before the app runs), "hang" (answer nothing for `seconds`, then 503).
     """
 
     path: str
@@ -63,6 +63,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     rewrite: Callable[[Any], Any] | None = None
+    seconds: float = 2.0
 
 
 class FaultyApp:
@@ -96,6 +97,10 @@ class FaultyApp:
         if fault.kind == "drop_before":
             # What httpx raises on a real socket when the connection is refused or reset.
             raise httpx.ConnectError("injected: connection dropped before the server")
+        if fault.kind == "hang":
+            await asyncio.sleep(fault.seconds)  # the server is stuck (the client times out)
+            await _answer(send, 503, b"{}", "application/problem+json", {})
+            return
         if fault.kind == "status":
             body = json.dumps(
                 {"type": "about:blank", "title": "injected", "status": fault.status}
@@ -282,3 +287,55 @@ async def file_ticket(http: Any, token: str, n: int, subject: str | None = None)
     )
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
+
+
+class LiveServer:
+    """The world's app under uvicorn on 127.0.0.1 (a real socket), in a background thread."""
+
+    def __init__(self, app: Any, port: int = 0) -> None:
+        self.app = app
+        self.port = port or _free_port()
+        self._server: Any = None
+        self._thread: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> LiveServer:
+        import threading
+
+        import uvicorn
+
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+            self._thread.join(10)
+            self._server = None
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -28,6 +28,13 @@ _target = _parse(os.environ.get(CRASH_ENV))
 _hits: Counter[str] = Counter()
 
 
+def arm(spec: str | None) -> None:
+    """Re-read a `<label>:<n>` spec (for a forked child); None disarms. Counts restart."""
+    global _target
+    _target = _parse(spec)
+    _hits.clear()
+
+
 def crash_point(label: str) -> None:
     """Die here (SIGKILL) if the environment asked for this label's n-th passage."""
     if _target is None or _target[0] != label:

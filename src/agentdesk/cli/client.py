@@ -17,7 +17,7 @@ from typing import Any
 
 from agentdesk.cli import account, render
 from agentdesk.cli.errors import UserError
-from agentdesk.cli.session import open_cache, sync_now, token_for, warn
+from agentdesk.cli.session import engine_options, open_cache, sync_now, token_for, warn
 from agentdesk.domain.enums import Priority, Status
 from agentdesk.domain.ids import uuid7
 from agentdesk.profiles import Profile
@@ -179,7 +179,7 @@ def _watch(profile: Profile, cache: Any) -> int:
         )
 
     async def run() -> None:
-        engine = SyncEngine(cache, backend)
+        engine = SyncEngine(cache, backend, **engine_options())
         engine.subscribe(show)
         try:
             await engine.run()

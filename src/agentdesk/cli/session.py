@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,6 +46,27 @@ def not_logged_in(profile: Profile) -> str:
     return f"not logged in: run agentdesk{flag} login --server {profile.server} --email ..."
 
 
+PAGE_SIZE_ENV = "AGENTDESK_SYNC_PAGE_SIZE"
+PUSH_BATCH_ENV = "AGENTDESK_SYNC_PUSH_BATCH"
+
+
+def engine_options() -> dict[str, int]:
+    """Tuning knobs from the environment (rows per pull page, mutations per push request)."""
+    options: dict[str, int] = {}
+    for env, key, top in ((PAGE_SIZE_ENV, "page_size", 5000), (PUSH_BATCH_ENV, "push_batch", 500)):
+        value = os.environ.get(env, "").strip()
+        if not value:
+            continue
+        try:
+            number = int(value)
+        except ValueError:
+            raise UserError(f"{env} must be a whole number, not {value!r}") from None
+        if not 1 <= number <= top:
+            raise UserError(f"{env} must be between 1 and {top}")
+        options[key] = number
+    return options
+
+
 @dataclass
 class SyncOutcome:
     """One sync attempt from the CLI: ok, or why not (offline, auth, protocol)."""
@@ -78,7 +100,7 @@ def sync_now(
         raise UserError(str(exc)) from exc
 
     async def run() -> Any:
-        engine = SyncEngine(cache, backend)
+        engine = SyncEngine(cache, backend, **engine_options())
         try:
             if progress:
                 return await _with_progress(engine)
