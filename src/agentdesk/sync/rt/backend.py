@@ -471,7 +471,7 @@ class RTBackend:
             _, current, etag = await self._fetch_ticket(args.ticket_id)
             try:
                 if isinstance(args, TicketUpdateArgs):
-                    effect = ticket_update_effect(current, args)
+                    effect = ticket_update_effect(_as_seen(current, args), args)
                 elif isinstance(args, TicketAssignArgs):
                     effect = ticket_assign_effect(current, args)
                 else:
@@ -521,9 +521,9 @@ class RTBackend:
             args.ticket_id, args.id
         )
         if existing is not None:
-            return MutationResult(
-                mutation_id, "duplicate", f"already in Request Tracker (transaction {existing})"
-            )
+            # No reason on purpose: a duplicate with a reason reads as a rejection.
+            log.info("message %s already in RT (transaction %s)", args.id, existing)
+            return MutationResult(mutation_id, "duplicate")
         kind = "correspond" if args.public else "comment"
         crash_point("rt.push.before_post")
         transaction_id, _ = await self.client.add_message(
@@ -582,6 +582,15 @@ def _ordered(changes: list[Change]) -> list[Change]:
         latest.pop(key, None)
         latest[key] = change
     return sorted(latest.values(), key=lambda change: _ENTITY_ORDER.get(change.entity, 99))
+
+
+def _as_seen(current: dict[str, Any], args: TicketUpdateArgs) -> dict[str, Any]:
+    """RT opens a new ticket by itself on any reply (its "Open Inactive Tickets" scrip): a
+    status edit made while the ticket was new does not conflict with that automatic open."""
+    change = args.fields.status
+    if change is not None and change.from_ == "new" and current.get("status") == "open":
+        return {**current, "status": "new"}
+    return current
 
 
 def _field_result(mutation_id: int, conflicts: dict[str, dict[str, Any]]) -> MutationResult:
