@@ -123,8 +123,20 @@ async def test_seeded_accounts_log_in_and_pull_everything(seeded: Seeded) -> Non
     assert len(seen) == seeded.report.rows
 
 
+def _pg_schema(conn: Any) -> tuple[set[str], set[str]]:
+    indexes = {r[0] for r in conn.execute(text("SELECT indexname FROM pg_indexes"))}
+    keys = {r[0] for r in conn.execute(text("SELECT conname FROM pg_constraint"))}
+    return indexes, keys
+
+
 @pytest.mark.postgres
 def test_postgresql_gets_the_same_data_as_sqlite(postgres_url: str, tmp_path: Path) -> None:
+    from agentdesk.server.db import open_database
+
+    engine = open_database(postgres_url)
+    with engine.connect() as conn:
+        schema_before = _pg_schema(conn)
+    engine.dispose()
     pg = seed_database(postgres_url, tickets=120, seed=5, now=NOW)
     lite = seed_database(f"sqlite:///{tmp_path / 'same.db'}", tickets=120, seed=5, now=NOW)
     assert pg.counts == lite.counts
@@ -134,6 +146,9 @@ def test_postgresql_gets_the_same_data_as_sqlite(postgres_url: str, tmp_path: Pa
 
     engine = create_engine(postgres_url)
     with engine.begin() as conn:
+        # The indexes and foreign keys dropped for the load are all back.
+        assert _pg_schema(conn) == schema_before
+        assert "ix_tickets_customer_id" in schema_before[0]
         # Sequences were moved past the explicit ids: a plain insert gets the next id.
         row = conn.execute(select(Ticket.__table__).where(Ticket.__table__.c.id == 1)).one()
         values = {k: v for k, v in row._mapping.items() if k != "id"}

@@ -4,8 +4,9 @@
   On a fresh database the secondary indexes of the big tables are dropped during the load
   and rebuilt at the end (one sort instead of millions of B-tree inserts), and the journal is
   a rollback journal rather than WAL (appends need almost no journal); WAL is restored after.
-- PostgreSQL: psycopg 3 `COPY ... FROM STDIN`, then the id sequences are moved past the
-  explicit ids and the tables analysed.
+- PostgreSQL: psycopg 3 `COPY ... FROM STDIN`; on a fresh database the big tables' secondary
+  indexes and foreign keys are dropped during the load and restored (validated) at the end;
+  then the id sequences are moved past the explicit ids and the tables analysed.
 
 Values are what `seed_data.tickets` documents: timestamps as UTC text, JSON as text.
 """
@@ -129,13 +130,49 @@ class SqliteWriter:
 
 
 class PostgresWriter:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, fresh: bool) -> None:
         import psycopg
 
         conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         self.conn = psycopg.connect(conninfo)
         # Timestamps arrive as naive UTC text: read them as UTC whatever the server's zone is.
         self.conn.execute("SET TIME ZONE 'UTC'")
+        # A crash can lose the last batches (never corrupt the database): fine for a seed.
+        self.conn.execute("SET synchronous_commit = off")
+        self.restore: list[str] = []
+        if fresh:
+            self._drop_indexes_and_foreign_keys()
+
+    def _drop_indexes_and_foreign_keys(self) -> None:
+        """Secondary indexes and foreign keys of the big tables go during the load and come
+        back (validated) at the end: one sort per index instead of a B-tree insert per row."""
+        tables = list(BULK_TABLES)
+        foreign_keys = self.conn.execute(
+            "SELECT conname, conrelid::regclass::text, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
+            (tables,),
+        ).fetchall()
+        indexes = self.conn.execute(
+            "SELECT indexname, tablename, indexdef FROM pg_indexes i "
+            "WHERE schemaname = current_schema() AND tablename = ANY(%s) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+            (tables,),
+        ).fetchall()
+        for name, table, definition in foreign_keys:
+            self.conn.execute(f"ALTER TABLE {_quoted(table)} DROP CONSTRAINT {_quoted(name)}")
+            self.restore.append(
+                f"ALTER TABLE {_quoted(table)} ADD CONSTRAINT {_quoted(name)} {definition}"
+            )
+        for name, _table, definition in indexes:
+            self.conn.execute(f"DROP INDEX {_quoted(name)}")
+            self.restore.insert(0, definition)  # indexes first: they speed up the FK checks
+        self.conn.commit()
+
+    def _restore_schema(self) -> None:
+        for statement in self.restore:
+            self.conn.execute(statement)
+        self.restore.clear()
+        self.conn.commit()
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:
@@ -156,6 +193,8 @@ class PostgresWriter:
         self.conn.commit()
 
     def finish(self) -> None:
+        self.conn.commit()
+        self._restore_schema()
         for table in SERIAL_TABLES:
             self.conn.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -169,6 +208,7 @@ class PostgresWriter:
     def abort(self) -> None:
         try:
             self.conn.rollback()
+            self._restore_schema()  # leave the schema as we found it
         finally:
             self.conn.close()
 
@@ -178,4 +218,4 @@ def open_writer(url: str, *, fresh: bool) -> BulkWriter:
     if parsed.get_backend_name() == "sqlite":
         assert parsed.database, "open_database has checked the SQLite path"
         return SqliteWriter(parsed.database, fresh=fresh)
-    return PostgresWriter(url)
+    return PostgresWriter(url, fresh=fresh)
