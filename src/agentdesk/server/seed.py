@@ -18,6 +18,7 @@ no server is writing to the database.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import time
@@ -167,18 +168,33 @@ def seed_database(
             "seed an empty database or pass --append"
         )
 
-    writer = open_writer(url, fresh=existing.row_count == 0)
     try:
-        seeder = _Seeder(writer, existing, seed=seed, now_ts=now_ts, password=password)
+        writer = open_writer(url, fresh=existing.row_count == 0)
+    except Exception as exc:
+        raise _driver_error(exc, "cannot write to") from exc
+    seeder = _Seeder(writer, existing, seed=seed, now_ts=now_ts, password=password)
+    try:
         report = seeder.run(tickets, agent_count, progress, chunk_tickets)
-    except BaseException:
-        writer.abort()
+        writer.finish()
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            writer.abort()
+        if isinstance(exc, Exception):
+            raise _driver_error(exc, "seeding stopped on") from exc
         raise
-    writer.finish()
     report.database = _safe_url(url)
     report.appended = existing.row_count > 0
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _driver_error(exc: Exception, doing: str) -> Exception:
+    """A database driver's error as a one-line `SeedError`; anything else unchanged."""
+    module = type(exc).__module__
+    if not (module.startswith(("sqlite3", "psycopg", "sqlalchemy"))):
+        return exc
+    lines = str(exc).strip().splitlines()
+    return SeedError(f"{doing} the database: {lines[0] if lines else type(exc).__name__}")
 
 
 def _safe_url(url: str) -> str:
