@@ -4,11 +4,15 @@ wrapper around the real server app, and helpers to wait without fixed sleeps."""
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
+import shutil
+import tempfile
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -243,17 +247,44 @@ class Client:
         self.cache.close()
 
 
+_TEMPLATES: dict[int, tuple[Path, dict[str, Person], list[int]]] = {}
+
+
 async def build_world(
     tmp: Any, db_url: str | None = None, tickets: int = 6, **app_options: Any
 ) -> World:
-    """Agents alice and bob (group support), lead lee, admin ada; `tickets` new tickets."""
+    """Agents alice and bob (group support), lead lee, admin ada; `tickets` new tickets.
+
+    SQLite worlds are built once per ticket count and copied (password hashing is slow).
+    """
+    from agentdesk.server.app import create_app
+    from agentdesk.server.db import open_database
+
+    if db_url is None:
+        template = _TEMPLATES.get(tickets)
+        if template is None:
+            folder = Path(tempfile.mkdtemp(prefix="agentdesk-world-"))
+            atexit.register(shutil.rmtree, folder, True)
+            url = f"sqlite:///{folder / 'server.sqlite3'}"
+            people, ticket_ids = await _populate(open_database(url), tickets)
+            template = _TEMPLATES[tickets] = (folder / "server.sqlite3", people, ticket_ids)
+        path, people, ticket_ids = template
+        shutil.copyfile(path, tmp / "server.sqlite3")
+        engine = open_database(f"sqlite:///{tmp / 'server.sqlite3'}")
+        app = FaultyApp(create_app(engine=engine, **app_options))
+        return World(engine, app, dict(people), list(ticket_ids), tmp)
+    engine = open_database(db_url)
+    people, ticket_ids = await _populate(engine, tickets)
+    app = FaultyApp(create_app(engine=engine, **app_options))
+    return World(engine, app, people, ticket_ids, tmp)
+
+
+async def _populate(engine: Any, tickets: int) -> tuple[dict[str, Person], list[int]]:
     import httpx
 
     from agentdesk.server.accounts import create_agent, issue_token
     from agentdesk.server.app import create_app
-    from agentdesk.server.db import open_database
 
-    engine = open_database(db_url or f"sqlite:///{tmp / 'server.sqlite3'}")
     people: dict[str, Person] = {}
     for name, role in (("alice", "agent"), ("bob", "agent"), ("lee", "lead"), ("ada", "admin")):
         created = create_agent(
@@ -265,12 +296,14 @@ async def build_world(
             groups=["support"],
         )
         people[name] = Person(created.id, created.email, issue_token(engine, created.id))
-    app = FaultyApp(create_app(engine=engine, **app_options))
-    world = World(engine, app, people, [], tmp)
-    async with httpx.AsyncClient(transport=world.transport(), base_url=SERVER_URL) as http:
+    app = create_app(engine=engine)
+    ticket_ids: list[int] = []
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=SERVER_URL) as http:
         for n in range(tickets):
-            world.ticket_ids.append(await file_ticket(http, people["ada"].token, n))
-    return world
+            ticket_ids.append(await file_ticket(http, people["ada"].token, n))
+    engine.dispose()
+    return people, ticket_ids
 
 
 async def file_ticket(http: Any, token: str, n: int, subject: str | None = None) -> int:
