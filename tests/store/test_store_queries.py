@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from agentdesk.domain.enums import Priority, Status
 from agentdesk.domain.timeutil import to_iso
-from agentdesk.store import SORT_COLUMNS, Cache, StoreError, TicketRow, sort_key
+from agentdesk.store import SORT_COLUMNS, Cache, StoreError, TicketRow, queries, sort_key
 
 _ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _STATUS_ORDER = [s.value for s in Status]
@@ -105,15 +105,39 @@ def build(cache: Cache, specs: list[dict[str, Any]]) -> None:
     cache.apply_changes([*changes, *f.upserts("ticket", tickets)], "c1")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     specs=ticket_specs,
     size=st.integers(1, 7),
-    query=st.sampled_from([None, "status:new,open", "tag:a", "-status:closed prio:low,high"]),
+    query=st.sampled_from(
+        [
+            None,
+            "status:new,open",
+            "status:pending,solved",
+            "tag:a",
+            "-tag:b status:open",
+            "-status:closed prio:low,high",
+            "assignee:none,2",
+            "assignee:none",
+            "status:open",
+            "prio:low",
+            "channel:chat -status:new",
+            "sla:breached",
+            "ada",
+            "ada status:new,open",
+        ]
+    ),
+    # Force each way of reading a page: planner plan, sort-index walk, walk over budget.
+    strategy=st.sampled_from([(10**9, 10**9), (1, 10**9), (1, 0)]),
 )
 def test_keyset_paging_returns_every_row_once_in_order(
-    specs: list[dict[str, Any]], size: int, query: str | None
+    specs: list[dict[str, Any]],
+    size: int,
+    query: str | None,
+    strategy: tuple[int, int],
 ) -> None:
+    saved = (queries.WALK_THRESHOLD, queries.WALK_BUDGET_STEPS)
+    queries.WALK_THRESHOLD, queries.WALK_BUDGET_STEPS = strategy
     with tempfile.TemporaryDirectory() as folder:
         cache = Cache.open(Path(folder) / "c.sqlite3")
         try:
@@ -135,6 +159,7 @@ def test_keyset_paging_returns_every_row_once_in_order(
                     assert cache.nth(query, sort, len(expected)) is None
         finally:
             cache.close()
+            queries.WALK_THRESHOLD, queries.WALK_BUDGET_STEPS = saved
 
 
 def test_unknown_sort_is_a_clear_error(seeded: Cache) -> None:

@@ -25,21 +25,18 @@ class ApplyStats:
     skipped: int  # changes of entities this cache does not know (newer server)
 
 
-def _upsert_sql(entity: str, bulk: bool) -> str:
+def _upsert_sql(entity: str) -> str:
     info = ENTITY_TABLES[entity]
     columns = list(info.columns)
     params = [f"?{i + 1}" for i in range(len(columns))]
     updates = [f"{c} = excluded.{c}" for c in columns if c != "id"]
     if entity == "ticket":
-        if bulk:  # names are filled in once, at the end of the bulk load
-            extra = ["''", "''"]
-        else:
-            customer = f"?{columns.index('customer_id') + 1}"
-            assignee = f"?{columns.index('assignee_id') + 1}"
-            extra = [
-                f"COALESCE((SELECT name FROM customers WHERE id = {customer}), '')",
-                f"COALESCE((SELECT name FROM agents WHERE id = {assignee}), '')",
-            ]
+        customer = f"?{columns.index('customer_id') + 1}"
+        assignee = f"?{columns.index('assignee_id') + 1}"
+        extra = [
+            f"COALESCE((SELECT name FROM customers WHERE id = {customer}), '')",
+            f"COALESCE((SELECT name FROM agents WHERE id = {assignee}), '')",
+        ]
         columns += ["customer_name", "assignee_name", "local_pending"]
         params += [*extra, "0"]
         updates += [
@@ -57,7 +54,7 @@ def _upsert_sql(entity: str, bulk: bool) -> str:
     )
 
 
-_UPSERT_SQL = {(e, bulk): _upsert_sql(e, bulk) for e in ENTITY_TABLES for bulk in (False, True)}
+_UPSERT_SQL = {entity: _upsert_sql(entity) for entity in ENTITY_TABLES}
 
 
 def _change_parts(change: Any) -> tuple[str, Any, str, dict[str, Any] | None]:
@@ -103,7 +100,7 @@ class ApplyMixin(CacheCore):
                     data = {**data, "id": entity_id}
                 deletes.get(entity, {}).pop(entity_id, None)
                 upserts.setdefault(entity, {})[entity_id] = data
-        with self.write() as conn:
+        with self.write(durable=False) as conn:
             bulk = self._get_meta(conn, "bulk_loading") is not None
             if (
                 not bulk
@@ -122,7 +119,7 @@ class ApplyMixin(CacheCore):
                 if not rows:
                     continue
                 encode = ENCODERS[entity]
-                conn.executemany(_UPSERT_SQL[(entity, bulk)], [encode(d) for d in rows.values()])
+                conn.executemany(_UPSERT_SQL[entity], [encode(d) for d in rows.values()])
                 upserted += len(rows)
                 if not bulk:
                     self._propagate_names(conn, entity, rows)

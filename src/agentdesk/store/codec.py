@@ -40,10 +40,15 @@ def ts_value(text: str | None) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def json_text(value: Any) -> str:
+    if not value:
+        return "[]" if value is None or value == [] else _JSON(value)
     if isinstance(value, str):
         return value  # already JSON text
-    return json.dumps(value if value is not None else [], separators=(",", ":"), ensure_ascii=False)
+    return _JSON(value)
 
 
 def db_value(kind: ColumnKind, value: Any) -> Any:

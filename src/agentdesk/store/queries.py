@@ -34,8 +34,10 @@ SORT_COLUMNS: dict[str, str] = {
     "id": "id",
 }
 
-# Full-text matches considered per source (subjects, messages, customers), newest first.
-SEARCH_CANDIDATES = 2000
+# Full-text matches considered per source (subjects, message bodies), newest first, and
+# customers whose tickets are considered: a search shows the newest matches, never a scan.
+SEARCH_CANDIDATES = 1000
+CUSTOMER_CANDIDATES = 200
 
 _STATUS_RANK = {status.value: rank for rank, status in enumerate(Status)}
 
@@ -163,6 +165,122 @@ def sort_key(row: TicketRow, sort: str) -> tuple[Any, int]:
     return (value, row.id)
 
 
+# Sort column -> its index (walked in order, so a page never sorts).
+_SORT_INDEX: dict[str, str] = {
+    "sla_key": "INDEXED BY tickets_by_sla",
+    "priority_rank": "INDEXED BY tickets_by_priority",
+    "status_rank": "INDEXED BY tickets_by_status",
+    "channel": "INDEXED BY tickets_by_channel",
+    "subject": "INDEXED BY tickets_by_subject",
+    "customer_name": "INDEXED BY tickets_by_customer_name",
+    "assignee_name": "INDEXED BY tickets_by_assignee_name",
+    "updated_at": "INDEXED BY tickets_by_updated",
+    "id": "NOT INDEXED",  # the rowid order itself
+}
+
+# A filter matching at least this many tickets is paged by walking the sort index.
+WALK_THRESHOLD = 5000
+# Work allowed for that walk before falling back to the planner's plan (matches that all sit
+# far down the sort order), in SQLite virtual-machine steps (a few milliseconds).
+WALK_BUDGET_STEPS = 300_000
+_STEPS_PER_CALL = 10_000
+
+
+def _page_sql(
+    where: list[str],
+    params: list[Any],
+    column: str,
+    key: tuple[Any, int] | None,
+    limit: int,
+    backwards: bool,
+    sort: bool = False,
+) -> tuple[str, list[Any]]:
+    """A page query in `(column, id)` order after `key`; `{index}` marks the index hint.
+
+    `sort`: order with `+column` so SQLite sorts the (few) matches instead of walking an
+    index in order and testing every row."""
+    where, params = list(where), list(params)
+    if key is not None:
+        op = "<" if backwards else ">"
+        if column == "id":
+            where.append(f"tickets.id {op} ?")
+            params.append(key[1])
+        else:
+            where.append(f"(tickets.{column}, tickets.id) {op} (?, ?)")
+            params.extend(key)
+    direction = "DESC" if backwards else "ASC"
+    plus = "+" if sort else ""
+    order = (
+        f"{plus}tickets.id {direction}"
+        if column == "id"
+        else f"{plus}tickets.{column} {direction}, {plus}tickets.id {direction}"
+    )
+    sql = f"SELECT {_ROW_COLUMNS} FROM tickets{{index}}"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return sql + f" ORDER BY {order} LIMIT ?", [*params, max(0, limit)]
+
+
+def _sort_is_constant(query: TicketQuery, column: str) -> bool:
+    """True when the filters leave one possible value of the sort column."""
+    for flt in query.filters:
+        if flt.negate:
+            continue
+        values = set(flt.values)
+        no_clock = column == "sla_key" and flt.field == "status"  # domain.sla.next_due
+        if (
+            (no_clock and all(not Status(value).is_active for value in values))
+            or ((flt.field, column) in _PINNED and len(values) == 1)
+            or (column == "assignee_name" and flt.field == "assignee" and values == {"none"})
+        ):
+            return True
+    return False
+
+
+_PINNED = {("status", "status_rank"), ("priority", "priority_rank"), ("channel", "channel")}
+
+
+def _active_only(query: TicketQuery) -> bool:
+    """True when the query keeps only new and open tickets (the partial SLA index)."""
+    for flt in query.filters:
+        if flt.negate:
+            continue
+        if flt.field == "sla" or (
+            flt.field == "status" and {_STATUS_RANK[v] for v in flt.values} <= {0, 1}
+        ):
+            return True
+    return False
+
+
+def _has_tag(query: TicketQuery) -> bool:
+    return any(flt.field == "tag" for flt in query.filters)
+
+
+def _walk_sort_index(
+    conn: sqlite3.Connection, hint: str, sql: str, args: list[Any]
+) -> list[sqlite3.Row] | None:
+    """A filtered page by walking the sort index, or None if that reads too far.
+
+    Walking in order finds a page of a broad filter at once (open tickets by SLA) but would
+    read the whole index for a narrow one (my 12 tickets); the planner's plan (filter index,
+    then sort) is the opposite. Try the walk with a step budget, then fall back.
+    """
+    calls = 0
+
+    def over_budget() -> bool:
+        nonlocal calls
+        calls += 1
+        return calls * _STEPS_PER_CALL > WALK_BUDGET_STEPS
+
+    conn.set_progress_handler(over_budget, _STEPS_PER_CALL)
+    try:
+        return conn.execute(sql.format(index=f" {hint}"), args).fetchall()
+    except sqlite3.OperationalError:  # interrupted, or the index is being rebuilt (bulk)
+        return None
+    finally:
+        conn.set_progress_handler(None, 0)
+
+
 def _as_query(query: TicketQuery | str | None) -> TicketQuery:
     if query is None:
         return TicketQuery()
@@ -188,12 +306,18 @@ class QueriesMixin(CacheCore):
         return {"id": row["id"], "group_ids": json.loads(row["group_ids"] or "[]")}
 
     def _compile(
-        self, conn: sqlite3.Connection, query: TicketQuery, now: datetime | None = None
+        self,
+        conn: sqlite3.Connection,
+        query: TicketQuery,
+        now: datetime | None = None,
+        walk: bool = False,
     ) -> tuple[list[str], list[Any]]:
+        """WHERE clauses and parameters. `walk`: written for checking row by row while an
+        index is walked (tags as EXISTS), instead of for driving the search."""
         where: list[str] = []
         params: list[Any] = []
         for flt in query.filters:
-            clause, args = self._filter_sql(conn, flt, now)
+            clause, args = self._filter_sql(conn, flt, now, walk)
             where.append(f"NOT ({clause})" if flt.negate else clause)
             params.extend(args)
         if query.has_text:
@@ -210,18 +334,32 @@ class QueriesMixin(CacheCore):
                     "SELECT rowid FROM customers_fts WHERE customers_fts MATCH ? "
                     "ORDER BY rowid DESC LIMIT ?))"
                 )
-                params.extend([match, SEARCH_CANDIDATES] * 3)
+                params.extend(
+                    [match, SEARCH_CANDIDATES, match, SEARCH_CANDIDATES, match, CUSTOMER_CANDIDATES]
+                )
         return where, params
 
     def _filter_sql(
-        self, conn: sqlite3.Connection, flt: Filter, now: datetime | None
+        self, conn: sqlite3.Connection, flt: Filter, now: datetime | None, walk: bool = False
     ) -> tuple[str, list[Any]]:
         values = list(flt.values)
         marks = ", ".join("?" for _ in values)
-        if flt.field in ("status", "priority", "channel"):
+        if flt.field == "status":  # through the indexed rank
+            ranks = sorted({_STATUS_RANK[v] for v in values})
+            clause = f"tickets.status_rank IN ({', '.join(map(str, ranks))})"
+            if ranks[-1] <= 1:  # only the working queue: lets SQLite use its partial index
+                clause = f"tickets.status_rank <= 1 AND {clause}"
+            return clause, []
+        if flt.field in ("priority", "channel"):
             return f"tickets.{flt.field} IN ({marks})", values
         if flt.field == "id":
             return f"tickets.id IN ({marks})", [int(v) for v in values]
+        if flt.field == "tag" and walk:
+            return (
+                "EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = tickets.id "
+                f"AND tt.tag IN ({marks}))",
+                values,
+            )
         if flt.field == "tag":
             return (
                 f"tickets.id IN (SELECT ticket_id FROM ticket_tags WHERE tag IN ({marks}))",
@@ -230,7 +368,8 @@ class QueriesMixin(CacheCore):
         if flt.field == "sla":
             moment = now or utcnow()
             limits = [moment if v == "breached" else moment + AT_RISK_WINDOW for v in values]
-            return "tickets.sla_key <= ?", [ts_text(max(limits))]
+            # A running deadline means a new or open ticket (domain.sla.next_due).
+            return "tickets.status_rank <= 1 AND tickets.sla_key <= ?", [ts_text(max(limits))]
         if flt.field == "assignee":
             return self._assignee_sql(conn, values)
         if flt.field == "group":
@@ -334,28 +473,44 @@ class QueriesMixin(CacheCore):
         if column is None:
             raise StoreError(f"unknown sort {sort!r} (use {', '.join(SORT_COLUMNS)})")
         backwards = descending != reverse
+        if _sort_is_constant(query, column):
+            column = "id"  # every match has the same sort value: the order is id order
         with self.read() as conn:
+            if query.has_text:
+                # Driven by the (bounded) full-text candidates; other filters check each one.
+                where, params = self._compile(conn, query, walk=True)
+                sql, args = _page_sql(where, params, column, key, limit, backwards, sort=True)
+                rows = conn.execute(sql.format(index=""), args).fetchall()
+                return [_ticket_row(r) for r in rows]
+            if not query.filters:
+                where, params = self._compile(conn, query)
+                sql, args = _page_sql(where, params, column, key, limit, backwards)
+                rows = conn.execute(sql.format(index=""), args).fetchall()
+                return [_ticket_row(r) for r in rows]
+            small = not _has_tag(query) and not self._matches_many(conn, query)
+            if not small:
+                # A broad filter: walk the sort index and stop after one page.
+                where, params = self._compile(conn, query, walk=True)
+                sql, args = _page_sql(where, params, column, key, limit, backwards)
+                hint = _SORT_INDEX[column]
+                if column == "sla_key" and _active_only(query):
+                    hint = "INDEXED BY tickets_active_by_sla"
+                rows = _walk_sort_index(conn, hint, sql, args)
+                if rows is not None:
+                    return [_ticket_row(r) for r in rows]
+            # A few matches: start from the most selective filter's index, then sort them.
             where, params = self._compile(conn, query)
-            if key is not None:
-                op = "<" if backwards else ">"
-                if column == "id":
-                    where.append(f"tickets.id {op} ?")
-                    params.append(key[1])
-                else:
-                    where.append(f"(tickets.{column}, tickets.id) {op} (?, ?)")
-                    params.extend(key)
-            direction = "DESC" if backwards else "ASC"
-            order = (
-                f"tickets.id {direction}"
-                if column == "id"
-                else f"tickets.{column} {direction}, tickets.id {direction}"
-            )
-            sql = f"SELECT {_ROW_COLUMNS} FROM tickets"
-            if where:
-                sql += " WHERE " + " AND ".join(where)
-            sql += f" ORDER BY {order} LIMIT ?"
-            rows = conn.execute(sql, [*params, max(0, limit)]).fetchall()
+            sql, args = _page_sql(where, params, column, key, limit, backwards, sort=small)
+            rows = conn.execute(sql.format(index=""), args).fetchall()
         return [_ticket_row(r) for r in rows]
+
+    def _matches_many(self, conn: sqlite3.Connection, query: TicketQuery) -> bool:
+        """Whether at least WALK_THRESHOLD tickets match (counted no further than that)."""
+        where, params = self._compile(conn, query)
+        sql = (
+            "SELECT count(*) FROM (SELECT 1 FROM tickets WHERE " + " AND ".join(where) + " LIMIT ?)"
+        )
+        return int(conn.execute(sql, [*params, WALK_THRESHOLD]).fetchone()[0]) >= WALK_THRESHOLD
 
     def count(self, query: TicketQuery | str | None = None) -> int:
         """How many tickets match (text matches are capped per source: SEARCH_CANDIDATES)."""

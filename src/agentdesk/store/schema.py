@@ -123,6 +123,13 @@ def _create_synced_table(entity: str) -> str:
 
 # Team-lead reports (store/reports.py): unsolved tickets by status/assignee/group (covering the
 # workload board and backlog ages), a date range's cohort, its ratings. Added by migration 3.
+# The working queue (new and open tickets) in SLA order, first page or last, at any size.
+# Queries use it through the term `status_rank <= 1` (see queries.py).
+ACTIVE_BY_SLA_INDEX = (
+    "CREATE INDEX IF NOT EXISTS tickets_active_by_sla ON tickets(sla_key, id) "
+    "WHERE status_rank <= 1"
+)
+
 REPORT_INDEXES: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS tickets_workload "
     "ON tickets(status, assignee_id, group_id, sla_key, created_at)",
@@ -133,6 +140,7 @@ REPORT_INDEXES: tuple[str, ...] = (
 # Secondary indexes: dropped during a bulk first sync and rebuilt at its end.
 INDEXES: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS tickets_by_sla ON tickets(sla_key, id)",
+    ACTIVE_BY_SLA_INDEX,
     "CREATE INDEX IF NOT EXISTS tickets_by_priority ON tickets(priority_rank, id)",
     "CREATE INDEX IF NOT EXISTS tickets_by_status ON tickets(status_rank, id)",
     "CREATE INDEX IF NOT EXISTS tickets_by_channel ON tickets(channel, id)",
@@ -140,7 +148,6 @@ INDEXES: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS tickets_by_customer_name ON tickets(customer_name, id)",
     "CREATE INDEX IF NOT EXISTS tickets_by_assignee_name ON tickets(assignee_name, id)",
     "CREATE INDEX IF NOT EXISTS tickets_by_updated ON tickets(updated_at, id)",
-    "CREATE INDEX IF NOT EXISTS tickets_by_status_value ON tickets(status, sla_key)",
     "CREATE INDEX IF NOT EXISTS tickets_by_assignee ON tickets(assignee_id, status)",
     "CREATE INDEX IF NOT EXISTS tickets_by_group ON tickets(group_id, assignee_id, status)",
     "CREATE INDEX IF NOT EXISTS tickets_by_customer ON tickets(customer_id, created_at)",
@@ -288,5 +295,16 @@ def _migrate_3(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2, _migrate_3)
+def _migrate_4(conn: sqlite3.Connection) -> None:
+    """Version 4: the active queue's SLA index; status filters go through `status_rank`."""
+    conn.execute("DROP INDEX IF EXISTS tickets_by_status_value")
+    conn.execute(ACTIVE_BY_SLA_INDEX)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _migrate_1,
+    _migrate_2,
+    _migrate_3,
+    _migrate_4,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
