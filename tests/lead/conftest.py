@@ -18,3 +18,17 @@ def desk(tmp_path: Path) -> Iterator[Cache]:
         yield cache
     finally:
         cache.close()
+
+
+@pytest.fixture
+def make_app(desk: Cache):
+    """An offline app on the desk with the desk's fixed clock (`lead_desk.NOW`)."""
+    from lead_desk import NOW
+
+    from agentdesk.config import load_config
+    from agentdesk.tui.app import AgentDeskApp
+
+    def make(engine: object | None = None) -> AgentDeskApp:
+        return AgentDeskApp(desk, engine, config=load_config(), now=lambda: NOW)
+
+    return make

@@ -163,7 +163,7 @@ def desk_changes(tickets: int = 40) -> list[tuple[str, Any, str, dict[str, Any]]
     add("group", {"id": 1, "name": "Billing", "description": "", "version": 1})
     add("group", {"id": 2, "name": "Tech", "description": "", "version": 1})
     agents = [
-        (1, "Dana Scully", [1, 2], "agent"),
+        (1, "Dana Scully", [1, 2], "lead"),  # leads may assign to others
         (2, "Fox Mulder", [2], "agent"),
         (3, "Walter Skinner", [1, 2], "lead"),
     ]

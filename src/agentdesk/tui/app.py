@@ -39,6 +39,7 @@ from agentdesk.store import (
 from agentdesk.sync.state import SyncState
 from agentdesk.tui.commands import ActionsProvider, PaletteCommand
 from agentdesk.tui.keymap import Scope, as_bindings, checked_keymap
+from agentdesk.tui.lead import LEAD_BINDINGS, LEAD_KEYMAP_SCREENS, LeadActionsMixin
 from agentdesk.tui.queue_model import QueueWindow
 from agentdesk.tui.screens.conflicts import ConflictsScreen
 from agentdesk.tui.screens.dialogs import ChoiceDialog, ConfirmDialog, PromptDialog, parse_tag_edit
@@ -55,7 +56,7 @@ CACHE_POLL_SECONDS = 1.0
 UNASSIGNED = -1  # the agent picker's value for "nobody"
 
 
-class AgentDeskApp(App[int]):
+class AgentDeskApp(LeadActionsMixin, App[int]):
     """The terminal workstation. `engine` None runs offline (writes stay queued)."""
 
     CSS_PATH = "app.tcss"
@@ -68,6 +69,7 @@ class AgentDeskApp(App[int]):
         Binding("ctrl+a", "cycle_availability", "Availability", show=False, id="app.availability"),
         Binding("C", "conflicts", "Conflicts", show=False, id="app.conflicts"),
         Binding("ctrl+r", "sync_now", "Sync now", show=False, id="app.sync"),
+        *LEAD_BINDINGS,
     ]
 
     def __init__(
@@ -123,6 +125,7 @@ class AgentDeskApp(App[int]):
             ("ticket screen", TicketScreen.BINDINGS, ThreadView.BINDINGS),
             ("ticket composer", TicketScreen.BINDINGS, Composer.BINDINGS),
             ("conflicts screen", ConflictsScreen.BINDINGS, ()),
+            *LEAD_KEYMAP_SCREENS,
         )
         scopes = [
             Scope(name, app + as_bindings(screen) + as_bindings(widget))
@@ -320,6 +323,7 @@ class AgentDeskApp(App[int]):
         self._last_version = self.cache.data_version()
         self._reload_agents()
         self._update_status_counts()
+        self.check_assignment_notices()
         screen = self.screen
         refresh = getattr(screen, "refresh_data", None)
         if callable(refresh):
@@ -452,17 +456,6 @@ class AgentDeskApp(App[int]):
         if not ids:
             self.notify("No ticket selected", severity="warning")
             return
-        me = self.cache.me()
-        choices: list[tuple[str, int]] = []
-        if me is not None:
-            choices.append((f"Me ({me.get('name')})", int(me["id"])))
-        for agent in self._agents.values():
-            if not agent.get("active", True) or (me is not None and agent["id"] == me["id"]):
-                continue
-            choices.append(
-                (f"{agent['name']} <{agent['email']}> · {agent.get('availability')}", agent["id"])
-            )
-        choices.append(("Nobody (unassign)", UNASSIGNED))
         current = self._current(ids, "assignee_id")
 
         def chosen(value: int | None) -> None:
@@ -477,11 +470,10 @@ class AgentDeskApp(App[int]):
             )
 
         self.push_screen(
-            ChoiceDialog(
+            self.agent_picker(
+                ids,
                 f"Assign {self._targets_text(ids)} to",
-                choices,
-                current=UNASSIGNED if current is None and len(ids) == 1 else current,
-                filter_placeholder="type a name to filter",
+                UNASSIGNED if current is None and len(ids) == 1 else current,
             ),
             chosen,
         )

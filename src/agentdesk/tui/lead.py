@@ -1,0 +1,219 @@
+"""Team-lead actions of the app: `W` workload board, `K` KPI dashboard, `D` distribution,
+the reassignment picker, and the notices that go with reassignment.
+
+Roles: the actions exist for leads and admins only. For an agent, `check_action` answers
+False, so the keys do nothing and appear nowhere (footer, help, command palette). The
+server refuses them anyway; if it does (a rejected `ticket.assign`), `AssignmentNotices`
+says so plainly, and it tells an agent when someone else gives them a ticket.
+
+`AgentDeskApp` mixes `LeadActionsMixin` in and lists `LEAD_BINDINGS` in its BINDINGS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.binding import Binding, BindingType
+
+from agentdesk.domain.routing import plan_distribution
+from agentdesk.domain.text import one_line
+from agentdesk.store import StoreError
+from agentdesk.store.reports import lead_group_ids, unassigned_tickets, workload
+from agentdesk.tui.screens.distribution import DistributionScreen
+from agentdesk.tui.screens.kpi import KpiScreen
+from agentdesk.tui.screens.workload import WorkloadScreen
+from agentdesk.tui.widgets.agent_picker import (
+    UNASSIGNED,
+    AgentPicker,
+    agent_entries,
+    is_lead,
+    lead_entries,
+)
+
+if TYPE_CHECKING:
+    from agentdesk.store import Cache
+
+LEAD_BINDINGS: list[BindingType] = [
+    Binding("W", "workload", "Workload", id="app.workload"),
+    Binding("K", "kpi", "KPIs", id="app.kpi"),
+    Binding("D", "distribute", "Distribute", id="app.distribute"),
+]
+LEAD_ACTIONS = frozenset({"workload", "kpi", "distribute"})
+
+# Screens whose bindings the keymap checker should know (name, screen, focused widget).
+LEAD_KEYMAP_SCREENS: tuple[tuple[str, list[BindingType], list[BindingType]], ...] = (
+    ("workload screen", WorkloadScreen.BINDINGS, []),
+    ("KPI screen", KpiScreen.BINDINGS, []),
+    ("distribution plan", DistributionScreen.BINDINGS, []),
+)
+
+SUMMARY_THRESHOLD = 3  # more new assignments than this: one summary notice
+
+
+class AssignmentNotices:
+    """Notices after each cache change: refused reassignments, tickets newly given to me."""
+
+    def __init__(self) -> None:
+        self._mine: set[int] | None = None
+        self._rejected_seen: set[int] | None = None
+
+    def check(self, cache: Cache, notify: Callable[..., Any]) -> None:
+        self._check_rejected(cache, notify)
+        self._check_mine(cache, notify)
+
+    def _check_rejected(self, cache: Cache, notify: Callable[..., Any]) -> None:
+        rows = [row for row in cache.outbox_rows(["rejected"]) if row.name == "ticket.assign"]
+        ids = {row.id for row in rows}
+        if self._rejected_seen is None:
+            self._rejected_seen = ids
+            return
+        for row in rows:
+            if row.id in self._rejected_seen:
+                continue
+            reason = one_line(row.reason or "refused", 160)
+            notify(
+                f"Reassignment of #{row.args.get('ticket_id')} refused by the server: {reason}",
+                title="Not allowed",
+                severity="error",
+                timeout=12,
+            )
+        self._rejected_seen = ids
+
+    def _check_mine(self, cache: Cache, notify: Callable[..., Any]) -> None:
+        me = cache.agent_id
+        if me is None or cache.cursor is None:
+            self._mine = None  # before the first sync: everything would look new
+            return
+        rows = cache.conn.execute(
+            "SELECT id, subject, local_pending FROM tickets WHERE assignee_id = ? "
+            "AND status IN ('new', 'open', 'pending', 'on-hold')",
+            (me,),
+        ).fetchall()
+        current = {int(row["id"]) for row in rows}
+        if self._mine is None:
+            self._mine = current
+            return
+        new = [row for row in rows if row["id"] not in self._mine and not row["local_pending"]]
+        self._mine = current
+        if len(new) > SUMMARY_THRESHOLD:
+            notify(f"{len(new)} tickets were assigned to you", title="New tickets")
+            return
+        for row in new:
+            subject = one_line(str(row["subject"] or ""), 60)
+            notify(f"#{row['id']} {subject} is now yours", title="Assigned to you")
+
+
+class LeadActionsMixin:
+    """Lead actions for `AgentDeskApp` (uses its cache, clock, screens and write helpers)."""
+
+    cache: Cache
+    LEAD_BINDINGS: ClassVar[list[BindingType]] = LEAD_BINDINGS
+
+    # -- roles ----------------------------------------------------------------------------
+
+    def is_lead(self) -> bool:
+        return is_lead(self.cache.me())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in LEAD_ACTIONS and not self.is_lead():
+            return False
+        return super().check_action(action, parameters)  # type: ignore[misc]
+
+    def lead_notices(self) -> AssignmentNotices:
+        notices: AssignmentNotices | None = getattr(self, "_assignment_notices", None)
+        if notices is None:
+            notices = self._assignment_notices = AssignmentNotices()
+        return notices
+
+    def check_assignment_notices(self) -> None:
+        """Call after every cache change (the app's `refresh_data`)."""
+        self.lead_notices().check(self.cache, self.notify)  # type: ignore[attr-defined]
+
+    # -- W and K --------------------------------------------------------------------------
+
+    def action_workload(self) -> None:
+        app: Any = self
+        if not isinstance(app.screen, WorkloadScreen):
+            app.push_screen(WorkloadScreen())
+
+    def action_kpi(self) -> None:
+        app: Any = self
+        if not isinstance(app.screen, KpiScreen):
+            app.push_screen(KpiScreen())
+
+    # -- reassignment ---------------------------------------------------------------------
+
+    def agent_picker(self, ids: list[int], title: str, current: int | None) -> AgentPicker:
+        """The picker for `ids`: everyone (with load and skills) for a lead, me/nobody else."""
+        app: Any = self
+        me = self.cache.me()
+        if not is_lead(me):
+            return AgentPicker(title, agent_entries(me), current=current)
+        tickets = [self.cache.ticket(i) or {} for i in ids]
+        board = workload(self.cache, now=app.now())
+        entries = lead_entries(
+            board,
+            [t.get("tags") or [] for t in tickets],
+            [t.get("group_id") for t in tickets],
+            None if me is None else int(me["id"]),
+        )
+        return AgentPicker(title, entries, current=current)
+
+    # -- D: distribution ------------------------------------------------------------------
+
+    def action_distribute(self) -> None:
+        from agentdesk.tui.screens.queue import QueueScreen
+
+        app: Any = self
+        screen = app.screen
+        marked: list[int] | None = None
+        if isinstance(screen, QueueScreen) and screen.table.marks:
+            marked = sorted(screen.table.marks)
+        groups = lead_group_ids(self.cache)
+        tickets = unassigned_tickets(
+            self.cache, ticket_ids=marked, group_ids=None if marked else groups
+        )
+        if not tickets:
+            what = "of the marked tickets is" if marked else "ticket of your groups is"
+            app.notify(f"No unassigned {what} waiting", severity="warning")
+            return
+        if marked and len(tickets) < len(marked):
+            app.notify(f"{len(marked) - len(tickets)} marked tickets are assigned already: skipped")
+        board = workload(self.cache, groups, now=app.now())
+        candidates = [a.as_candidate() for a in board.agents if a.role == "agent"]
+        plan = plan_distribution(tickets, candidates)
+        subjects = {
+            t.id: str((self.cache.ticket(t.id) or {}).get("subject") or "") for t in tickets
+        }
+
+        def answered(apply: bool | None) -> None:
+            if not apply:
+                return
+            try:
+                with self.cache.write():
+                    for item in plan.assignments:
+                        self.cache.assign_ticket(item.ticket_id, item.agent_id)
+            except (StoreError, ValueError) as exc:
+                app.notify(
+                    f"Nothing assigned: {one_line(str(exc), 160)}",
+                    title="Distribution failed",
+                    severity="error",
+                )
+                return
+            count = len(plan.assignments)
+            app.notify(f"Distributed {count} ticket{'s' if count != 1 else ''}")
+            if isinstance(screen, QueueScreen):
+                screen.table.clear_marks()
+            app.after_write()
+
+        app.push_screen(DistributionScreen(plan, subjects), answered)
+
+
+__all__ = [
+    "LEAD_BINDINGS",
+    "LEAD_KEYMAP_SCREENS",
+    "UNASSIGNED",
+    "AssignmentNotices",
+    "LeadActionsMixin",
+]

@@ -1,0 +1,264 @@
+"""`K`: the KPI dashboard, computed from the local cache (works offline).
+
+First reply and resolution time (median, p90), SLA breach rate, CSAT (average, count),
+backlog by age, volume by channel per day over the last 14 days: for the lead's groups, one
+group (`g` cycles), and broken down per agent or per group (`d`). Charts: a stacked bar
+chart (textual-plotext) and sparklines; every chart also shows its numbers, so nothing is
+told by colour alone. Definitions: `agentdesk.domain.kpi`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Sparkline, Static
+from textual_plotext import PlotextPlot
+
+from agentdesk.domain.enums import Channel
+from agentdesk.domain.kpi import (
+    AGE_BUCKETS,
+    Dimension,
+    KpiSummary,
+    format_duration,
+    format_rate,
+)
+from agentdesk.domain.text import one_line
+from agentdesk.store.reports import default_range, kpi_inputs, lead_group_ids
+from agentdesk.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from agentdesk.tui.app import AgentDeskApp
+
+BREAKDOWN_COLUMNS = (
+    "Name",
+    "Tickets",
+    "1st reply med",
+    "p90",
+    "Resolution med",
+    "p90",
+    "SLA breached",
+    "CSAT",
+    "Backlog",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What the dashboard covers: the lead's groups (None: every group) or one group."""
+
+    name: str
+    group_ids: tuple[int, ...] | None
+
+
+def text_bar(value: int, largest: int, width: int = 24) -> str:
+    filled = 0 if largest <= 0 else round(width * value / largest)
+    if value and not filled:
+        filled = 1
+    return "█" * filled + "·" * (width - filled)
+
+
+def stars(average: float | None) -> str:
+    if average is None:
+        return "—"
+    full = round(average)
+    return "★" * full + "☆" * (5 - full)
+
+
+class KpiScreen(Screen[None]):
+    """The team's figures over the last 14 days."""
+
+    app: AgentDeskApp
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="kpi.back"),
+        Binding("g", "next_scope", "Next group", id="kpi.scope"),
+        Binding("d", "toggle_breakdown", "Per agent/group", id="kpi.breakdown"),
+        Binding("r", "reload", "Refresh", id="kpi.refresh"),
+    ]
+
+    DEFAULT_CSS = """
+    KpiScreen #kpi-title { height: 1; padding: 0 1; background: $boost; text-style: bold; }
+    KpiScreen #kpi-cards { height: 5; }
+    KpiScreen .kpi-card {
+        width: 1fr; height: 5; border: round $primary; padding: 0 1;
+    }
+    KpiScreen #kpi-charts { height: 16; }
+    KpiScreen #kpi-volume { width: 2fr; height: 16; }
+    KpiScreen #kpi-side { width: 1fr; height: 16; padding: 0 1; }
+    KpiScreen #kpi-backlog { height: auto; }
+    KpiScreen .kpi-label { height: 1; text-style: bold; }
+    KpiScreen Sparkline { height: 2; margin-bottom: 1; }
+    KpiScreen #kpi-breakdown { height: 1fr; }
+    """
+
+    def __init__(self, now: datetime | None = None) -> None:
+        super().__init__()
+        self._now = now
+        self.scopes: list[Scope] = []
+        self.scope_index = 0
+        self.dimension: Dimension = "agent"
+        self.summary: KpiSummary | None = None
+        self.breakdown: dict[int | None, KpiSummary] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Label(id="kpi-title")
+        with Horizontal(id="kpi-cards"):
+            for card in ("first-reply", "resolution", "sla", "csat"):
+                yield Static(id=f"kpi-{card}", classes="kpi-card")
+        with Horizontal(id="kpi-charts"):
+            yield PlotextPlot(id="kpi-volume")
+            with Vertical(id="kpi-side"):
+                yield Label("Tickets per day", classes="kpi-label")
+                yield Sparkline([], id="kpi-daily")
+                yield Label(id="kpi-daily-numbers")
+                yield Label("Backlog by age (unsolved now)", classes="kpi-label")
+                yield Static(id="kpi-backlog")
+        yield DataTable(cursor_type="row", zebra_stripes=True, id="kpi-breakdown")
+        yield StatusBar(self.app.now)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.scopes = self._scopes()
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def _scopes(self) -> list[Scope]:
+        mine = lead_group_ids(self.app.cache)
+        groups = {int(g["id"]): str(g["name"]) for g in self.app.cache.groups()}
+        first = Scope("my groups" if mine is not None else "every group", mine)
+        shown = [g for g in groups if mine is None or g in mine]
+        return [first, *(Scope(one_line(groups[g], 30), (g,)) for g in shown)]
+
+    @property
+    def scope(self) -> Scope:
+        return self.scopes[self.scope_index]
+
+    def reload(self) -> None:
+        """Compute every figure from the cache and redraw."""
+        now = self._now or self.app.now()
+        start, end = default_range(now)
+        inputs = kpi_inputs(self.app.cache, start, end, group_ids=self.scope.group_ids, now=now)
+        self.summary = summary = inputs.summary_for()
+        self.breakdown = inputs.summaries_by(self.dimension)
+        last_day = (end - timedelta(days=1)).date()
+        self.query_one("#kpi-title", Label).update(
+            Content(
+                f"KPIs — {self.scope.name} · {start.date().isoformat()} .. {last_day.isoformat()}"
+                f" (last 14 days, tickets created in range) · {summary.tickets} tickets"
+            )
+        )
+        self._cards(summary)
+        self._volume(summary)
+        self._side(summary)
+        self._table()
+
+    def _cards(self, s: KpiSummary) -> None:
+        self.query_one("#kpi-first-reply", Static).update(
+            Content(
+                f"First reply ({s.first_reply.count})\n"
+                f"median {format_duration(s.first_reply.median)}\n"
+                f"p90    {format_duration(s.first_reply.p90)}"
+            )
+        )
+        self.query_one("#kpi-resolution", Static).update(
+            Content(
+                f"Resolution ({s.resolution.count})\n"
+                f"median {format_duration(s.resolution.median)}\n"
+                f"p90    {format_duration(s.resolution.p90)}"
+            )
+        )
+        rate = s.breach_rate
+        self.query_one("#kpi-sla", Static).update(
+            Content(
+                f"SLA breached\n{format_rate(rate)}  ({s.breached} of {s.with_target})\n"
+                + (text_bar(s.breached, s.with_target, 20) if s.with_target else "")
+            )
+        )
+        average = "—" if s.csat_average is None else f"{s.csat_average:.2f} / 5"
+        self.query_one("#kpi-csat", Static).update(
+            Content(f"CSAT ({s.csat_count} ratings)\n{average}\n{stars(s.csat_average)}")
+        )
+
+    def _volume(self, s: KpiSummary) -> None:
+        plot = self.query_one(PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        days = [day.strftime("%d/%m") for day in s.volume]
+        channels = [c.value for c in Channel]
+        series = [[s.volume[day].get(channel, 0) for day in s.volume] for channel in channels]
+        if days:
+            plt.stacked_bar(days, series, labels=channels)
+        plt.title("Volume by channel per day")
+        plot.refresh()
+
+    def _side(self, s: KpiSummary) -> None:
+        totals = s.daily_totals()
+        daily = self.query_one("#kpi-daily", Sparkline)
+        daily.data = [float(n) for n in totals] or [0.0]
+        peak = max(totals, default=0)
+        self.query_one("#kpi-daily-numbers", Label).update(
+            Content(f"Per day: {' '.join(str(n) for n in totals)} (peak {peak})")
+        )
+        largest = max(s.backlog, default=0)
+        lines = [
+            f"{label:>7} {text_bar(count, largest, 16)} {count}"
+            for (label, _), count in zip(AGE_BUCKETS, s.backlog, strict=True)
+        ]
+        lines.append(f"{'total':>7} {s.backlog_total}")
+        self.query_one("#kpi-backlog", Static).update(Content("\n".join(lines)))
+
+    def _table(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        first = "Agent" if self.dimension == "agent" else "Group"
+        table.add_columns(first, *BREAKDOWN_COLUMNS[1:])
+        names = self._names()
+        for key, s in self.breakdown.items():
+            name = names.get(key, f"#{key}") if key is not None else "(unassigned)"
+            if self.dimension == "group" and key is None:
+                name = "(no group)"
+            csat = "—" if s.csat_average is None else f"{s.csat_average:.2f} ({s.csat_count})"
+            table.add_row(
+                Content(one_line(name, 30)),
+                str(s.tickets),
+                format_duration(s.first_reply.median),
+                format_duration(s.first_reply.p90),
+                format_duration(s.resolution.median),
+                format_duration(s.resolution.p90),
+                f"{format_rate(s.breach_rate)} ({s.breached}/{s.with_target})",
+                csat,
+                str(s.backlog_total),
+                key=str(key),
+            )
+
+    def _names(self) -> dict[int | None, str]:
+        cache = self.app.cache
+        if self.dimension == "agent":
+            return {int(a["id"]): str(a["name"]) for a in cache.agents()}
+        return {int(g["id"]): str(g["name"]) for g in cache.groups()}
+
+    def refresh_data(self) -> None:
+        self.reload()
+
+    def action_next_scope(self) -> None:
+        self.scope_index = (self.scope_index + 1) % len(self.scopes)
+        self.reload()
+
+    def action_toggle_breakdown(self) -> None:
+        self.dimension = "group" if self.dimension == "agent" else "agent"
+        self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+        self.notify("KPIs refreshed")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
