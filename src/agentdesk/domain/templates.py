@@ -85,8 +85,17 @@ class Rendered:
 
 
 def check(body: str) -> None:
-    """Raise `TemplateError` if `body` does not parse."""
-    _parse(body)
+    """Raise `TemplateError` if `body` does not parse or uses a filter that does not exist."""
+    template = _parse(body)
+    try:
+        filters = template.analyze().filters
+    except (LiquidError, RecursionError, ValueError):
+        return  # analysis is best effort; rendering reports what remains
+    for name, spans in filters.items():
+        if name not in _ENV.filters:
+            index = min(span.index for span in spans) if spans else 0
+            line = body.count("\n", 0, max(index, 0)) + 1
+            raise TemplateError(f"unknown filter '{name}'", line)
 
 
 def _parse(body: str) -> Any:

@@ -93,8 +93,9 @@ def apply_direct(
             raise LookupError(f"canned response {args.id} is not in the cache")
         data = json.dumps(dict(zip(info.columns, tuple(row), strict=True)), ensure_ascii=False)
         conn.execute(
+            # Keep an existing shadow: it is the confirmed state under earlier pending edits.
             "INSERT INTO shadow(entity, id, data) VALUES (?, ?, ?) "
-            "ON CONFLICT(entity, id) DO UPDATE SET data = excluded.data",
+            "ON CONFLICT(entity, id) DO NOTHING",
             (ENTITY, args.id, data),
         )
         conn.execute(f"DELETE FROM {info.table} WHERE id = ?", (args.id,))
