@@ -214,3 +214,42 @@ async def test_last_mutation_id_and_client_ownership(
     assert after.json()["last_mutation_id"] == 1
     stolen = await client.get("/v1/changes", params=params, headers=world.auth("bob"))
     assert_problem(stolen, 403)
+
+
+async def test_pulled_rows_equal_the_stored_rows(world: World, client: httpx.AsyncClient) -> None:
+    """The JSON the database writes for a row is the row: every column, every type."""
+    from datetime import datetime
+
+    from agentdesk.domain.models import SYNCED_MODELS
+    from agentdesk.domain.timeutil import parse_iso
+    from agentdesk.server.wire import plain
+
+    tricky = 'Quote " backslash \\ \x1b[2J [bold]x[/] \u202e snow ☃ emoji 🎉 \n tab\t'
+    ticket_id = add_ticket(world.engine, tricky, world.customers["zoe"], group_id=None)
+    with write_transaction(world.engine) as conn:
+        version = next_version(conn)
+        conn.execute(
+            update(table_of(Ticket))
+            .where(table_of(Ticket).c.id == ticket_id)
+            .values(tags=["ünïcode", 'q"uote'], version=version)
+        )
+    changes, _cursor, _ = await pull_pass(client, world.auth("root"), 1000)
+    by_key = {(c["entity"], c["id"]): c["data"] for c in changes}
+    assert by_key[("ticket", ticket_id)]["subject"] == tricky
+    assert by_key[("ticket", ticket_id)]["tags"] == ["ünïcode", 'q"uote']
+    checked = 0
+    with world.engine.connect() as conn:
+        for entity, model in SYNCED_MODELS.items():
+            table = table_of(model)
+            for row in conn.execute(select(table)):
+                typed = dict(row._mapping)
+                pulled = by_key[(entity, typed["id"])]
+                assert list(pulled) == list(typed), entity  # same keys, same order
+                for name, value in typed.items():
+                    if isinstance(value, datetime):
+                        assert parse_iso(pulled[name]) == value, (entity, name)
+                        assert pulled[name].endswith("Z")
+                    else:
+                        assert pulled[name] == plain(value), (entity, name)
+                checked += 1
+    assert checked == len(changes)

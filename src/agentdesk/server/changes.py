@@ -15,7 +15,9 @@ database (a different or reset server), answers 410 `must-refetch`.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -26,10 +28,11 @@ from sqlalchemy import Connection, Table, and_, or_, select, text
 from agentdesk.server.auth import CurrentCaller
 from agentdesk.server.permissions import Caller
 from agentdesk.server.problems import Problem, responses
+from agentdesk.server.rowjson import data_expression, encode_str, id_encoder
 from agentdesk.server.state import ServerState, server_state
 from agentdesk.server.tables import SyncClient, Tombstone
 from agentdesk.server.visibility import row_filter
-from agentdesk.server.wire import TABLES, json_response, table_of
+from agentdesk.server.wire import TABLES, table_of
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 5000
@@ -66,19 +69,35 @@ def _int_pk(table: Table) -> bool:
 
 INT_ID_ENTITIES = frozenset(entity for entity, table in TABLES.items() if _int_pk(table))
 
-# (version, table order, primary key, change dict)
-_Item = tuple[int, int, Any, dict[str, Any]]
+# (version, table order, primary key, the change as JSON text)
+_Item = tuple[int, int, Any, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _TableQuery:
+    table: Table
+    data: Any  # the JSON-text expression of a row
+    encode_id: Callable[[Any], str]
+
+
+@cache
+def table_query(entity: str, dialect: str) -> _TableQuery:
+    table = TABLES[entity]
+    return _TableQuery(table, data_expression(table, dialect), id_encoder(table))
 
 
 def _table_stream(
-    conn: Connection, order: int, entity: str, table: Table, where: Any, after: int, limit: int
+    conn: Connection, order: int, entity: str, where: Any, after: int, limit: int
 ) -> Iterator[_Item]:
+    spec = table_query(entity, conn.dialect.name)
+    table = spec.table
     pk = _pk(table)
     version = table.c.version
+    head = f'{{"entity":"{entity}","id":'
     size = min(limit + 1, FIRST_CHUNK)
     last: tuple[int, Any] | None = None
     while True:
-        query = select(table)
+        query = select(pk, version, spec.data)
         if last is None:
             query = query.where(version > after)
         else:
@@ -86,20 +105,15 @@ def _table_stream(
         if where is not None:
             query = query.where(where)
         rows = conn.execute(query.order_by(version, pk).limit(size)).all()
-        for row in rows:
-            data = dict(row._mapping)
-            row_id = data["id"]
-            change = {
-                "entity": entity,
-                "id": row_id,
-                "op": "upsert",
-                "version": data["version"],
-                "data": data,
-            }
-            yield (data["version"], order, row_id, change)
+        for row_id, row_version, data in rows:
+            text_ = (
+                f"{head}{spec.encode_id(row_id)},"
+                f'"op":"upsert","version":{row_version},"data":{data}}}'
+            )
+            yield (row_version, order, row_id, text_)
         if len(rows) < size:
             return
-        last = (rows[-1].version, rows[-1].id)
+        last = (rows[-1][1], rows[-1][0])
         size = min(size * 4, limit + 1)
 
 
@@ -118,17 +132,13 @@ def _tombstone_stream(conn: Connection, order: int, after: int, limit: int) -> I
         for row in rows:
             if row.entity not in TABLES:
                 continue
-            row_id: int | str = row.entity_id
-            if row.entity in INT_ID_ENTITIES:
-                row_id = int(row.entity_id)
-            change = {
-                "entity": row.entity,
-                "id": row_id,
-                "op": "delete",
-                "version": row.version,
-                "data": None,
-            }
-            yield (row.version, order, row.id, change)
+            row_id = row.entity_id if row.entity not in INT_ID_ENTITIES else int(row.entity_id)
+            id_json = str(row_id) if isinstance(row_id, int) else encode_str(row_id)
+            text_ = (
+                f'{{"entity":"{row.entity}","id":{id_json},'
+                f'"op":"delete","version":{int(row.version)},"data":null}}'
+            )
+            yield (int(row.version), order, row.id, text_)
         if len(rows) < size:
             return
         last = (rows[-1].version, rows[-1].id)
@@ -159,15 +169,15 @@ def decode_cursor(cursor: str | None, caller: Caller) -> int:
 
 def read_page(
     conn: Connection, caller: Caller, after: int, limit: int
-) -> tuple[list[dict[str, Any]], int, bool]:
-    """The changes after version `after`: (changes, last version covered, has_more)."""
+) -> tuple[list[str], int, bool]:
+    """The changes after version `after` as JSON texts: (changes, last version, has_more)."""
     dialect = conn.dialect.name
     streams = [
-        _table_stream(conn, order, entity, table, row_filter(entity, caller, dialect), after, limit)
-        for order, (entity, table) in enumerate(TABLES.items())
+        _table_stream(conn, order, entity, row_filter(entity, caller, dialect), after, limit)
+        for order, entity in enumerate(TABLES)
     ]
     streams.append(_tombstone_stream(conn, len(streams), after, limit))
-    changes: list[dict[str, Any]] = []
+    changes: list[str] = []
     covered = after
     has_more = False
     for version, _order, _pk_value, change in heapq.merge(*streams):
@@ -219,11 +229,11 @@ def changes(
                 )
             last_id = last_mutation_id(conn, caller, client_id)
             rows, covered, has_more = read_page(conn, caller, after, limit)
-    return json_response(
-        {
-            "changes": rows,
-            "cursor": encode_cursor(covered, caller),
-            "has_more": has_more,
-            "last_mutation_id": last_id,
-        }
+    body = (
+        '{"changes":['
+        + ",".join(rows)
+        + f'],"cursor":{encode_str(encode_cursor(covered, caller))},'
+        + f'"has_more":{"true" if has_more else "false"},'
+        + f'"last_mutation_id":{"null" if last_id is None else last_id}}}'
     )
+    return Response(content=body.encode(), media_type="application/json")
