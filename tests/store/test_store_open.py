@@ -10,7 +10,7 @@ import pytest
 import storekit as f
 
 from agentdesk.paths import cache_file
-from agentdesk.store import Cache, CacheError
+from agentdesk.store import Cache, CacheError, db
 from agentdesk.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 
@@ -99,7 +99,12 @@ def test_file_that_is_not_a_database_is_refused_untouched(cache_path: Path) -> N
     _assert_refused(cache_path, "not a database")
 
 
-def test_truncated_cache_is_refused_untouched(cache_path: Path) -> None:
+@pytest.mark.parametrize("quick_check", [True, False], ids=["quick_check", "header only"])
+def test_truncated_cache_is_refused_untouched(
+    cache_path: Path, quick_check: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not quick_check:  # as for a cache too large to read whole on every start
+        monkeypatch.setattr(db, "QUICK_CHECK_MAX_BYTES", 0)
     with Cache.open(cache_path) as cache:
         rows = [f.ticket(i, subject="x" * 300) for i in range(1, 400)]
         cache.apply_changes(f.upserts("ticket", rows), cursor="c1")

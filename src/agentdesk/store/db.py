@@ -40,8 +40,33 @@ class StoreError(ValueError):
     """A request the cache cannot honour (unknown ticket, nothing to resolve...). One line."""
 
 
+# `PRAGMA quick_check` reads the whole file: run it on open below this size only (a few
+# tenths of a second); larger caches get the header checks, and SQLite reports damage in
+# any page it reads later ("database disk image is malformed").
+QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
+
+
+def _check_header(path: Path) -> None:
+    """A truncated file: fewer bytes than the header's page count says (O(1))."""
+    with open(path, "rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return  # not a database at all: SQLite itself says so, below
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    change_counter = int.from_bytes(header[24:28], "big")
+    pages = int.from_bytes(header[28:32], "big")
+    valid_for = int.from_bytes(header[92:96], "big")
+    if pages and valid_for == change_counter and path.stat().st_size < pages * page_size:
+        raise CacheError(
+            f"cache {path} is corrupt: truncated ({path.stat().st_size} bytes, "
+            f"its header says {pages * page_size})"
+        )
+
+
 def _check_existing(path: Path) -> None:
     """Refuse a foreign, newer, corrupt or truncated file without writing a byte to it."""
+    _check_header(path)
     uri = f"file:{urllib.parse.quote(str(path))}?mode=rw"
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None)
@@ -60,9 +85,11 @@ def _check_existing(path: Path) -> None:
                 f"{path} was written by a newer agentdesk (schema {version}, this one knows "
                 f"up to {SCHEMA_VERSION}); upgrade agentdesk"
             )
-        problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
-        if problems != ["ok"]:
-            raise CacheError(f"cache {path} is corrupt: {'; '.join(problems)}")
+        conn.execute("SELECT count(*) FROM meta").fetchone()  # reads the schema and a table
+        if path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
+            problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+            if problems != ["ok"]:
+                raise CacheError(f"cache {path} is corrupt: {'; '.join(problems)}")
     except sqlite3.DatabaseError as exc:
         raise CacheError(f"cache {path} is corrupt or not a database: {exc}") from exc
     finally:

@@ -130,6 +130,13 @@ ACTIVE_BY_SLA_INDEX = (
     "WHERE status_rank <= 1"
 )
 
+# Filters on assignee/group with a status (my open tickets, unassigned in my groups).
+STATUS_RANK_INDEXES: tuple[str, ...] = (
+    "CREATE INDEX IF NOT EXISTS tickets_by_assignee_rank ON tickets(assignee_id, status_rank)",
+    "CREATE INDEX IF NOT EXISTS tickets_by_group_rank "
+    "ON tickets(group_id, assignee_id, status_rank)",
+)
+
 REPORT_INDEXES: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS tickets_workload "
     "ON tickets(status, assignee_id, group_id, sla_key, created_at)",
@@ -148,8 +155,7 @@ INDEXES: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS tickets_by_customer_name ON tickets(customer_name, id)",
     "CREATE INDEX IF NOT EXISTS tickets_by_assignee_name ON tickets(assignee_name, id)",
     "CREATE INDEX IF NOT EXISTS tickets_by_updated ON tickets(updated_at, id)",
-    "CREATE INDEX IF NOT EXISTS tickets_by_assignee ON tickets(assignee_id, status)",
-    "CREATE INDEX IF NOT EXISTS tickets_by_group ON tickets(group_id, assignee_id, status)",
+    *STATUS_RANK_INDEXES,
     "CREATE INDEX IF NOT EXISTS tickets_by_customer ON tickets(customer_id, created_at)",
     "CREATE INDEX IF NOT EXISTS tickets_local_pending ON tickets(local_pending) "
     "WHERE local_pending = 1",
@@ -297,8 +303,11 @@ def _migrate_3(conn: sqlite3.Connection) -> None:
 
 def _migrate_4(conn: sqlite3.Connection) -> None:
     """Version 4: the active queue's SLA index; status filters go through `status_rank`."""
-    conn.execute("DROP INDEX IF EXISTS tickets_by_status_value")
+    for name in ("tickets_by_status_value", "tickets_by_assignee", "tickets_by_group"):
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
     conn.execute(ACTIVE_BY_SLA_INDEX)
+    for sql in STATUS_RANK_INDEXES:
+        conn.execute(sql)
 
 
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
