@@ -54,7 +54,8 @@ async def desk(tmp_path: Path, tickets: int = 3) -> tuple[World, Client]:
         actions={"status": "pending", "add_tags": ["answered"]},
     )
     create_canned(alice.cache, title="Refund approved", body="Refund for {{ customer.name }}.")
-    create_canned(alice.cache, title="Broken one", body="Hello\n{{ customer.name | nofilter }}")
+    # Parses (so the server takes it) but fails while rendering, on line 2.
+    create_canned(alice.cache, title="Broken one", body="Hello\n{{ ticket.id | divided_by: 0 }}")
     await alice.sync()
     return world, alice
 
@@ -102,7 +103,7 @@ async def test_picker_preview_insert_confirm_send_changes_status(tmp_path: Path)
         await pilot.press("y")
         # reply, status, tags, one use of the response: one ordered batch
         await until(pilot, lambda: alice.cache.pending_count() == 4)
-        names = [row.name for row in alice.cache.outbox_rows()]
+        names = [row.name for row in alice.cache.outbox_rows(["pending"])]
         assert names == ["message.add", "ticket.update", "ticket.tags", "canned_response.use"]
         assert alice.cache.ticket(ticket_id)["status"] == "pending"  # optimistic
     await alice.sync()
@@ -132,7 +133,7 @@ async def test_escape_leaves_nothing_and_errors_show_their_line(tmp_path: Path) 
         for key in "broken":
             await pilot.press(key)
         await until(pilot, lambda: "Template error" in preview_text(app))
-        assert "line 2" in preview_text(app) and "nofilter" in preview_text(app)
+        assert "line 2" in preview_text(app) and "divide by 0" in preview_text(app)
         await pilot.press("enter")  # refused: stays open
         assert isinstance(app.screen, MacroPicker)
         await pilot.press("escape")
