@@ -29,6 +29,7 @@ from agentdesk.domain.enums import SlaState
 from agentdesk.domain.mutations import MAX_BODY_CHARS
 from agentdesk.domain.text import one_line
 from agentdesk.store import StoreError
+from agentdesk.tui import macro_flow
 from agentdesk.tui.queue_model import QueueWindow
 from agentdesk.tui.widgets.customer_pane import CustomerPane
 from agentdesk.tui.widgets.status_bar import StatusBar
@@ -55,6 +56,7 @@ class Composer(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", priority=True, id="composer.send"),
         Binding("ctrl+e", "edit_external", "Edit in $EDITOR", id="composer.editor"),
+        Binding("ctrl+t", "macro", "Canned response", id="composer.macro"),
         Binding("escape", "close", "Close composer", id="composer.close"),
     ]
 
@@ -102,6 +104,11 @@ class Composer(Vertical):
         if isinstance(screen, TicketScreen):
             screen.edit_in_editor()
 
+    def action_macro(self) -> None:
+        screen = self.screen
+        if isinstance(screen, TicketScreen):
+            screen.action_macro()
+
 
 class TicketScreen(Screen[None]):
     app: AgentDeskApp
@@ -114,6 +121,7 @@ class TicketScreen(Screen[None]):
         Binding("p", "priority", "Priority", id="ticket.priority"),
         Binding("a", "assign", "Assign", id="ticket.assign"),
         Binding("t", "tags", "Tags", id="ticket.tags"),
+        Binding("m", "macro", "Canned response", id="ticket.macro"),
         Binding("right_square_bracket", "step(1)", "Next", id="ticket.next"),
         Binding("left_square_bracket", "step(-1)", "Previous", id="ticket.previous"),
         Binding("c", "toggle_customer", "Customer", id="ticket.customer"),
@@ -271,6 +279,9 @@ class TicketScreen(Screen[None]):
     def action_tags(self) -> None:
         self.app.ask_tags([self.ticket_id])
 
+    def action_macro(self) -> None:
+        macro_flow.open_for_ticket(self)
+
     # -- composer -----------------------------------------------------------------------
 
     def action_compose(self, kind: DraftKind) -> None:
@@ -305,7 +316,7 @@ class TicketScreen(Screen[None]):
         composer.remove_class("-open")
         self.query_one(ThreadView).focus()
 
-    def send_composer(self) -> None:
+    def send_composer(self, *, confirmed: bool = False) -> None:
         composer = self.composer
         body = composer.text_area.text
         if not body.strip():
@@ -317,12 +328,16 @@ class TicketScreen(Screen[None]):
                 severity="error",
             )
             return
+        if not confirmed and macro_flow.before_send(
+            self, body, lambda: self.send_composer(confirmed=True)
+        ):
+            return  # placeholders without a value: asked first
         kind = composer.kind
         if self._draft_timer is not None:
             self._draft_timer.stop()
             self._draft_timer = None
         try:
-            self.app.cache.add_message(self.ticket_id, body, public=kind == "reply")
+            macro_flow.send(self.app.cache, self.ticket_id, composer, body, kind == "reply")
             self.app.cache.delete_draft(self.ticket_id, kind)
         except (StoreError, ValueError) as exc:
             self.notify(one_line(str(exc), 200), severity="error")
