@@ -40,6 +40,7 @@ from agentdesk.domain.models import (
     SavedView,
     SlaPolicy,
 )
+from agentdesk.domain.timeutil import as_utc
 from agentdesk.server.passwords import hash_password
 from agentdesk.server.seed_data import library, people
 from agentdesk.server.seed_data.scenarios import BRAND
@@ -152,7 +153,7 @@ def seed_database(
         raise SeedError("--agents must be at least 1")
     if not password:
         raise SeedError("--password must not be empty")
-    now_ts = int((now or datetime.now(UTC)).timestamp())
+    now_ts = int(as_utc(now or datetime.now(UTC)).timestamp())
 
     try:
         engine = open_database(url)
