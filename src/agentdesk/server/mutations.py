@@ -11,8 +11,8 @@ recorded as a rejection for the same reason. A transient database error answers 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -146,12 +146,35 @@ class Context:
     now: datetime
     mutation_id: int
     _version: int | None = None
+    events: list[PendingEvent] = field(default_factory=list)
 
     def version(self) -> int:
         """The version of this mutation's writes, taken on first use."""
         if self._version is None:
             self._version = next_version(self.conn)
         return self._version
+
+    def notify(
+        self, kind: str, data: dict[str, Any], agent_ids: Iterable[int] | None = None
+    ) -> None:
+        """Send a realtime event once this mutation has committed (None: to every stream)."""
+        audience = None if agent_ids is None else frozenset(agent_ids)
+        self.events.append(PendingEvent(kind, data, audience))
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    kind: str
+    data: dict[str, Any]
+    agent_ids: frozenset[int] | None
+
+
+@dataclass
+class _Handled:
+    result: dict[str, Any] | None  # None: stopped at a gap
+    version: int | None
+    last_mutation_id: int
+    events: list[PendingEvent] = field(default_factory=list)
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -408,16 +431,14 @@ def _duplicate(conn: Connection, client_id: str, mutation_id: int) -> dict[str, 
     return result
 
 
-def _handle_one(
-    engine: Engine, client_id: str, caller: Caller, mutation: MutationIn
-) -> tuple[dict[str, Any] | None, int | None, int]:
-    """(result or None at a gap, version written, last_mutation_id after)."""
+def _handle_one(engine: Engine, client_id: str, caller: Caller, mutation: MutationIn) -> _Handled:
+    """One mutation in one transaction (committed when this returns)."""
     with write_transaction(engine) as conn:
         last = _lock_client(conn, client_id)
         if mutation.id <= last:
-            return _duplicate(conn, client_id, mutation.id), None, last
+            return _Handled(_duplicate(conn, client_id, mutation.id), None, last)
         if mutation.id > last + 1:
-            return None, None, last
+            return _Handled(None, None, last)
         ctx = Context(conn, caller, utcnow(), mutation.id)
         savepoint = conn.begin_nested()
         try:
@@ -427,13 +448,14 @@ def _handle_one(
             raise
         except Exception:
             savepoint.rollback()
+            ctx.events.clear()
             log.exception("mutation %s %s of %s failed", mutation.id, mutation.name, client_id)
             applied = Applied(
                 {"outcome": "rejected", "reason": "the server could not apply this mutation"}
             )
         result = {"id": mutation.id, **applied.result}
         _store(conn, client_id, mutation, result)
-        return result, applied.version, mutation.id
+        return _Handled(result, applied.version, mutation.id, ctx.events)
 
 
 @router.post(
@@ -459,12 +481,18 @@ def push(
                 ).scalar_one()
             )
         for mutation in body.mutations:
-            result, version, last = _handle_one(state.engine, body.client_id, caller, mutation)
-            if result is None:
+            handled = _handle_one(state.engine, body.client_id, caller, mutation)
+            last = handled.last_mutation_id
+            if handled.result is None:
                 break  # a gap: nothing after it can be applied yet
-            results.append(result)
-            if version is not None:
-                top_version = version
+            results.append(handled.result)
+            if handled.version is not None:
+                top_version = handled.version
+            for event in handled.events:
+                if event.agent_ids is None:
+                    state.broadcaster.publish(event.kind, event.data)
+                else:
+                    state.broadcaster.publish_to_agents(event.kind, event.data, event.agent_ids)
     except OperationalError as exc:
         if not results:
             raise Problem(503, "the database is busy; retry", headers={"Retry-After": "1"}) from exc
