@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from agentdesk.domain.sla import due_times, next_due
 from agentdesk.store import Cache, sort_key
 from agentdesk.store.codec import ENCODERS
 from agentdesk.store.schema import ENTITY_TABLES, INDEXES
@@ -36,10 +37,27 @@ WORDS = [
     for a in ("ref", "inv", "log", "pay", "box", "cart", "ship", "acc", "bill", "zip")
     for b in ("und", "oice", "in", "ment", "ed", "ing", "er", "ost", "ate", "ix")
 ] + [f"w{i}" for i in range(3000)]
-STATUSES = ["new", "open", "open", "pending", "on-hold", "solved", "closed", "closed"]
+# A desk's history: one ticket a minute up to now; the last two weeks are still being
+# worked (new, open, pending...), older tickets are mostly solved or closed.
+RECENT_STATUSES = [
+    "new",
+    "new",
+    "open",
+    "open",
+    "open",
+    "open",
+    "pending",
+    "pending",
+    "on-hold",
+    "solved",
+    "solved",
+]
+OLD_STATUSES = ["closed"] * 60 + ["solved"] * 37 + ["pending", "on-hold", "open"]
+RECENT_MINUTES = 14 * 24 * 60
+N_AGENTS = 100
 PRIORITIES = ["low", "normal", "normal", "high", "urgent"]
 CHANNELS = ["email", "chat", "phone", "social", "web"]
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
+NOW = datetime.now(UTC).replace(second=0, microsecond=0)
 
 
 def _ts(dt: datetime) -> str:
@@ -55,7 +73,8 @@ def _rows(n_tickets: int, seed: int = 7) -> Iterator[tuple[str, Any, dict[str, A
     """Customers, agents, tickets and 2 messages per ticket, in the wire shape."""
     rng = random.Random(seed)
     n_customers = max(10, n_tickets // 5)
-    for i in range(1, 51):
+    t0 = NOW - timedelta(minutes=n_tickets)
+    for i in range(1, N_AGENTS + 1):
         yield (
             "agent",
             i,
@@ -85,14 +104,17 @@ def _rows(n_tickets: int, seed: int = 7) -> Iterator[tuple[str, Any, dict[str, A
                 "organisation_id": None,
                 "tier": "standard",
                 "notes": "",
-                "created_at": _ts(T0),
+                "created_at": _ts(t0),
                 "version": i,
             },
         )
     for i in range(1, n_tickets + 1):
-        created = T0 + timedelta(minutes=i)
-        status = rng.choice(STATUSES)
-        due = created + timedelta(hours=rng.randint(1, 72))
+        created = t0 + timedelta(minutes=i)
+        recent = n_tickets - i < RECENT_MINUTES
+        status = rng.choice(RECENT_STATUSES if recent else OLD_STATUSES)
+        priority = rng.choice(PRIORITIES)
+        due = due_times(created, priority)
+        sla = next_due(status, None, due.first_reply_due, due.resolution_due)
         yield (
             "ticket",
             i,
@@ -100,10 +122,10 @@ def _rows(n_tickets: int, seed: int = 7) -> Iterator[tuple[str, Any, dict[str, A
                 "id": i,
                 "subject": _text(rng, 6),
                 "status": status,
-                "priority": rng.choice(PRIORITIES),
+                "priority": priority,
                 "channel": rng.choice(CHANNELS),
                 "customer_id": rng.randint(1, n_customers),
-                "assignee_id": rng.choice([None, rng.randint(1, 50)]),
+                "assignee_id": None if rng.random() < 0.3 else rng.randint(1, N_AGENTS),
                 "group_id": rng.randint(1, 5),
                 "tags": rng.sample(["refund", "vip", "bug", "ux"], 1),
                 "sla_policy_id": None,
@@ -111,9 +133,9 @@ def _rows(n_tickets: int, seed: int = 7) -> Iterator[tuple[str, Any, dict[str, A
                 "updated_at": _ts(created),
                 "first_reply_at": None,
                 "solved_at": None,
-                "first_reply_due": _ts(due),
-                "resolution_due": _ts(due),
-                "sla_due_at": _ts(due) if status in ("new", "open") else None,
+                "first_reply_due": _ts(due.first_reply_due),
+                "resolution_due": _ts(due.resolution_due),
+                "sla_due_at": None if sla is None else _ts(sla),
                 "merged_into_id": None,
                 "version": i,
             },

@@ -125,6 +125,8 @@ def test_field_filters(seeded: Cache) -> None:
     assert ids(seeded, "customer:acme") == [1, 3]  # the organisation's name
     assert ids(seeded, "customer:bob") == [2, 5]
     assert ids(seeded, "customer:bob@builders.example") == [2, 5]
+    assert ids(seeded, "customer:BOB@builders.example") == [2, 5]
+    assert ids(seeded, "customer:bob@builders") == [2, 5]  # part of an address
     assert ids(seeded, "#4") == [4]
     assert ids(seeded, "sla:breached") == [1, 2, 4, 6]  # the seed's deadlines are long past
 

@@ -8,6 +8,7 @@ before) a key from `sort_key(row, sort)` of the last row shown.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -164,6 +165,8 @@ def sort_key(row: TicketRow, sort: str) -> tuple[Any, int]:
         raise StoreError(f"unknown sort {sort!r} (use {', '.join(SORT_COLUMNS)})")
     return (value, row.id)
 
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 # Sort column -> its index (walked in order, so a page never sorts).
 _SORT_INDEX: dict[str, str] = {
@@ -377,6 +380,12 @@ class QueriesMixin(CacheCore):
         if flt.field == "customer":
             parts, args = [], []
             for value in values:
+                if _EMAIL.fullmatch(value):  # a whole address: straight through the email index
+                    parts.append(
+                        "tickets.customer_id IN (SELECT id FROM customers WHERE email IN (?, ?))"
+                    )
+                    args.extend([value, value.lower()])
+                    continue
                 parts.append(
                     "tickets.customer_id IN (SELECT rowid FROM (SELECT rowid FROM customers_fts "
                     "WHERE customers_fts MATCH ? LIMIT ?) UNION SELECT c.id FROM customers c "
