@@ -65,7 +65,10 @@ class AgentDeskApp(LeadActionsMixin, App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
-        Binding("colon", "command_palette", "Commands", show=False, id="app.palette"),
+        Binding(
+            "ctrl+p", "command_palette", "Commands", show=False, priority=True, id="app.palette"
+        ),
+        Binding("colon", "command_palette", "Commands", show=False, id="app.palette_colon"),
         Binding("ctrl+a", "cycle_availability", "Availability", show=False, id="app.availability"),
         Binding("C", "conflicts", "Conflicts", show=False, id="app.conflicts"),
         Binding("ctrl+r", "sync_now", "Sync now", show=False, id="app.sync"),
@@ -313,10 +316,10 @@ class AgentDeskApp(LeadActionsMixin, App[int]):
         self.engine.nudge()
         self.notify("Syncing…")
 
-    def _poll_cache(self) -> None:
+    async def _poll_cache(self) -> None:
         version = self.cache.data_version()
         if version != self._last_version:
-            self.refresh_data()
+            await self.refresh_data()
 
     async def refresh_data(self) -> None:
         """Something changed in the cache: update status, agents and the visible screen."""
@@ -332,9 +335,16 @@ class AgentDeskApp(LeadActionsMixin, App[int]):
                 await result
         for stacked in self.screen_stack[:-1]:
             if isinstance(stacked, QueueScreen):
-                stacked.window.invalidate()
+                stacked.refresh_data()
         if isinstance(screen, QueueScreen):
             screen.refresh_views()
+
+    async def screen_resumed(self) -> None:
+        """A screen came back to the top: catch up with changes made meanwhile."""
+        if self.cache.data_version() != self._last_version:
+            await self.refresh_data()
+        else:
+            self._refresh_status_bars()
 
     def after_write(self) -> None:
         """A local write was queued: show it now and let the engine push it."""

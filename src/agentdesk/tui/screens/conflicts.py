@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
@@ -65,6 +65,9 @@ class ConflictsScreen(Screen[None]):
         self.refresh_data()
         table.focus()
 
+    async def on_screen_resume(self) -> None:
+        await self.app.screen_resumed()
+
     def refresh_data(self) -> None:
         table = self.query_one(DataTable)
         cursor = table.cursor_row
@@ -72,13 +75,13 @@ class ConflictsScreen(Screen[None]):
         self.rows = self.app.cache.conflicts()
         for row in self.rows:
             subject = self.app.ticket_subject(row.ticket_id)
-            table.add_row(
-                str(row.id),
-                Content(f"#{row.ticket_id} {subject}"),
-                row.field,
-                Content(_value(row.field, row.base, self.app)),
-                Content(_value(row.field, row.mine, self.app)),
-                Content(_value(row.field, row.theirs, self.app)),
+            table.add_row(  # plain Text: DataTable would parse str cells as markup
+                Text(str(row.id)),
+                Text(f"#{row.ticket_id} {subject}"),
+                Text(row.field),
+                Text(_value(row.field, row.base, self.app)),
+                Text(_value(row.field, row.mine, self.app)),
+                Text(_value(row.field, row.theirs, self.app)),
             )
         if self.rows:
             table.move_cursor(row=min(cursor, len(self.rows) - 1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -82,7 +83,10 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_columns("Keys", "Action", "Id (for [keymap])", "Where")
         for entry in self.entries:
-            table.add_row(entry.keys, entry.description, entry.action_id, entry.where)
+            # plain Text: DataTable would parse str cells as markup ("[" is a key here)
+            table.add_row(
+                Text(entry.keys), Text(entry.description), Text(entry.action_id), Text(entry.where)
+            )
         table.focus()
 
     def action_close(self) -> None:

@@ -119,6 +119,9 @@ class QueueScreen(Screen[None]):
         self.refresh_counts()
         self.app.update_next_breach(self.window.spec.query)
 
+    async def on_screen_resume(self) -> None:
+        await self.app.screen_resumed()
+
     @property
     def table(self) -> TicketTable:
         return self.query_one(TicketTable)

@@ -63,12 +63,16 @@ class Composer(Vertical):
     kind: DraftKind = "reply"
 
     def compose(self) -> ComposeResult:
-        yield TextArea(id="composer-text", soft_wrap=True, show_line_numbers=False)
+        yield self._text_area
         yield Label("ctrl+s send · ctrl+e $EDITOR · esc close (draft kept)", id="composer-hint")
 
     @property
     def text_area(self) -> TextArea:
-        return self.query_one(TextArea)
+        return self._text_area
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text_area = TextArea(id="composer-text", soft_wrap=True, show_line_numbers=False)
 
     def open(self, kind: DraftKind, text: str) -> None:
         self.kind = kind
@@ -145,6 +149,7 @@ class TicketScreen(Screen[None]):
         self.index = index
         self.ticket: dict[str, Any] | None = None
         self._draft_timer: Timer | None = None
+        self._composer = Composer(id="composer")
 
     def compose(self) -> ComposeResult:
         app = self.app
@@ -154,7 +159,7 @@ class TicketScreen(Screen[None]):
                 yield Static(id="ticket-fields")
                 yield Static(id="ticket-sla")
                 yield ThreadView(id="thread")
-                yield Composer(id="composer")
+                yield self._composer
             pane = CustomerPane(app.now, id="customer-pane")
             pane.display = app.show_customer
             yield pane
@@ -165,9 +170,15 @@ class TicketScreen(Screen[None]):
         await self.load(scroll_end=True)
         self.query_one(ThreadView).focus()
 
+    async def on_screen_resume(self) -> None:
+        await self.app.screen_resumed()
+
     @property
     def composer(self) -> Composer:
-        return self.query_one(Composer)
+        return self._composer
+
+    def on_unmount(self) -> None:
+        self.save_draft_now()  # the app may be closing with the composer open
 
     # -- showing ------------------------------------------------------------------------
 
