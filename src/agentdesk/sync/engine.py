@@ -32,6 +32,7 @@ from agentdesk.sync.backend import (
     MutationResult,
     OutgoingMutation,
     ProtocolError,
+    PullPage,
     TransientError,
 )
 from agentdesk.sync.state import StateHolder, SyncState, SyncStatus
@@ -188,36 +189,54 @@ class SyncEngine:
                 return
 
     async def _pull_all(self, report: SyncReport, progress: ProgressCallback | None) -> None:
-        cursor = self.cache.cursor
+        """Pull pages until the backend has no more.
+
+        Pipelined: while page n is applied (in a worker thread, so the event loop stays
+        free), page n+1 is already being fetched with page n's cursor. Page n's rows and
+        cursor commit together, so a crash at any point resumes after the last applied page.
+        """
         refetches = 0
         ack = Capability.ACK_BY_PULL in self.backend.capabilities
+        page = await self._fetch(self.cache.cursor)
         while True:
-            crash_point("pull.before_fetch")
-            page = await self.backend.pull(cursor, self.page_size)
-            crash_point("pull.after_fetch")
             if page.refetch:
                 refetches += 1
                 if refetches > MAX_REFETCHES:
                     raise ProtocolError("pull: the backend keeps asking for a full refetch")
                 log.info("cursor expired: re-bootstrapping (the outbox is kept)")
-                self.cache.reset_synced_data()
-                cursor = None
+                await asyncio.to_thread(self.cache.reset_synced_data)
                 report.refetched = True
+                page = await self._fetch(None)
                 continue
-            self.cache.apply_changes(
-                page.changes,
-                page.cursor,
-                page.last_mutation_id if ack else None,
-                has_more=page.has_more,
-            )
+            prefetch = asyncio.ensure_future(self._fetch(page.cursor)) if page.has_more else None
+            try:
+                await asyncio.to_thread(
+                    self.cache.apply_changes,
+                    page.changes,
+                    page.cursor,
+                    page.last_mutation_id if ack else None,
+                    has_more=page.has_more,
+                )
+            except BaseException:
+                if prefetch is not None:
+                    prefetch.cancel()
+                    with contextlib.suppress(BaseException):
+                        await prefetch
+                raise
             crash_point("pull.after_apply")
-            cursor = page.cursor
             report.pages += 1
             report.pulled += len(page.changes)
             if progress is not None:
                 progress(report.pulled, None)
-            if not page.has_more:
+            if prefetch is None:
                 return
+            page = await prefetch
+
+    async def _fetch(self, cursor: str | None) -> PullPage:
+        crash_point("pull.before_fetch")
+        page = await self.backend.pull(cursor, self.page_size)
+        crash_point("pull.after_fetch")
+        return page
 
     def _record_failure(self, exc: BackendError) -> None:
         self.refresh_counts()
