@@ -393,9 +393,15 @@ class RTBackend:
         """The text of each transaction: its first text/plain part (else text/html)."""
         if not transaction_ids:
             return {}
+        # Two limits on one field are OR-ed by RT unless told otherwise.
         conditions = [
             {"field": "TransactionId", "operator": ">=", "value": min(transaction_ids)},
-            {"field": "TransactionId", "operator": "<=", "value": max(transaction_ids)},
+            {
+                "field": "TransactionId",
+                "operator": "<=",
+                "value": max(transaction_ids),
+                "entry_aggregator": "AND",
+            },
         ]
         plain: dict[int, str] = {}
         html: dict[int, str] = {}
@@ -416,6 +422,8 @@ class RTBackend:
                     plain.setdefault(transaction_id, content)
                 elif kind == "text/html":
                     html.setdefault(transaction_id, _html_to_text(content))
+            if len(plain) == len(transaction_ids):
+                break  # every text found: no need to ask for an empty page
         return {**html, **plain}
 
     # -- push -------------------------------------------------------------------------------
