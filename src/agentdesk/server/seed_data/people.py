@@ -118,6 +118,54 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
 
 
+LEGAL_WORDS = frozenset(
+    [
+        "ltd",
+        "llc",
+        "inc",
+        "plc",
+        "gmbh",
+        "ag",
+        "kg",
+        "co",
+        "kgaa",
+        "ohg",
+        "mbh",
+        "sa",
+        "sas",
+        "sarl",
+        "s",
+        "r",
+        "l",
+        "spa",
+        "sl",
+        "bv",
+        "nv",
+        "and",
+        "und",
+        "et",
+        "e",
+        "y",
+        "group",
+        "groep",
+        "gruppe",
+        "cie",
+        "la",
+        "le",
+        "les",
+        "de",
+        "der",
+        "the",
+    ]
+)
+
+
+def company_domain_stem(name: str) -> str:
+    """`Doglioni, Palmisano e Casarin s.r.l.` -> `doglioni-palmisano` (two words at most)."""
+    words = [w for w in slug(name).split("-") if len(w) > 1 and w not in LEGAL_WORDS]
+    return "-".join(words[:2]) or slug(name)[:20]
+
+
 def email_local(first: str, last: str) -> str:
     return f"{slug(first).replace('-', '')}.{slug(last).replace('-', '')}"
 
@@ -182,6 +230,6 @@ def organisation_rows(pools: Pools, rng: random.Random, count: int, first_id: in
         seen.add(name)
         roll = rng.random()
         tier = Tier.ENTERPRISE if roll < 0.1 else Tier.PREMIUM if roll < 0.35 else Tier.STANDARD
-        domain = f"{slug(name)[:40].strip('-')}.com"
+        domain = f"{company_domain_stem(base)}.com"
         rows.append(OrgRow(first_id + len(rows), name, domain, tier))
     return rows

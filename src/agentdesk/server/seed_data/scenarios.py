@@ -4,7 +4,8 @@ Templates are `str.format` strings over the placeholders of `tickets.Placeholder
 `{first}` (customer first name), `{order}`, `{product}`, `{amount}`, `{date}`, `{invoice}`,
 `{plan}`, `{other_plan}`, `{courier}`, `{tracking}`, `{last4}`, `{error}`, `{browser}`,
 `{os}`, `{feature}`, `{city}`, `{street}`, `{days}`, `{company}`, `{app_version}`,
-`{count}`, `{region}`, `{hours}`.
+`{count}`, `{region}`, `{hours}`, `{account}` (the organisation, or "your account":
+for agents' words; `{company}` is the customer's own words).
 Agent replies are wrapped in a greeting and the agent's signature; customer messages in a
 channel-specific frame (see `tickets`).
 """
@@ -491,7 +492,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         replies=(
             "here is invoice {invoice} as a PDF. You can also download all invoices under "
             "Account > Billing.",
-            "I have reissued invoice {invoice} in the name of {company} with your VAT number.",
+            "I have reissued invoice {invoice} in the name of {account} with your VAT number.",
         ),
         resolutions=("glad that sorted it. Closing this ticket now.",),
         notes=("Invoice regenerated with the VAT id; the original is voided.",),
@@ -519,7 +520,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         follow_ups=("Is there a public roadmap where I can vote for this?",),
         replies=(
             "thanks for the suggestion! I have shared it with our product team and added "
-            "{company} to the list of customers asking for it.",
+            "{account} to the list of customers asking for it.",
             "great idea. It is on our roadmap for next quarter; I will let you know when it "
             "reaches beta.",
         ),
@@ -742,7 +743,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "I have merged both accounts; your order history is now in one place.",
         ),
         resolutions=("all done: the account is updated. Closing this ticket.",),
-        notes=("Ownership change verified by the company admin of {company}.",),
+        notes=("Ownership change verified by the company admin of {account}.",),
     ),
     Scenario(
         key="return-request",
@@ -791,7 +792,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         replies=(
             "large exports now run in the background. You will get an email with a download "
             "link when it is ready.",
-            "I started the full export for {company} manually; the link arrives within the hour.",
+            "I started the full export for {account} manually; the link arrives within the hour.",
         ),
         resolutions=("glad the export worked. Closing this ticket.",),
         notes=("Export job stuck in queue on the {region} worker; restarted it.",),

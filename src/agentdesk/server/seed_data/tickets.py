@@ -438,6 +438,7 @@ def generate_chunk(
             first=first,
             brand=BRAND,
             company=customer.organisation or "my company",
+            account=customer.organisation or "your account",
         )
 
         # Times: first public reply, solved, and the status they lead to.
