@@ -40,6 +40,8 @@ DEFAULT_RANGE_DAYS = 14
 
 Dimension = Literal["group", "agent"]
 
+CHANNELS: tuple[str, ...] = tuple(channel.value for channel in Channel)
+
 
 def percentile(sorted_values: Sequence[float], q: float) -> float | None:
     """The `q` quantile (0..1) of ascending `sorted_values`, interpolated; None when empty."""
@@ -159,9 +161,7 @@ def summarise(
     first_reply: list[float] = []
     resolution: list[float] = []
     count = with_target = breached = 0
-    volume: dict[date, dict[str, int]] = {
-        day: {channel.value: 0 for channel in Channel} for day in days
-    }
+    volume: dict[date, dict[str, int]] = {day: dict.fromkeys(CHANNELS, 0) for day in days}
     for facts in tickets:
         count += 1
         if facts.first_reply_seconds is not None:
@@ -171,7 +171,9 @@ def summarise(
         if facts.has_target:
             with_target += 1
             breached += facts.breached
-        per_channel = volume.setdefault(facts.day, {channel.value: 0 for channel in Channel})
+        per_channel = volume.get(facts.day)
+        if per_channel is None:
+            per_channel = volume[facts.day] = dict.fromkeys(CHANNELS, 0)
         per_channel[facts.channel] = per_channel.get(facts.channel, 0) + 1
     csat_count = csat_sum = 0
     for rating in ratings:

@@ -225,10 +225,11 @@ def kpi_inputs(
     params: list[Any] = []
     if group_ids is not None:
         ids = list(group_ids)
-        where.append(f"t.group_id IN ({', '.join('?' * len(ids))})" if ids else "0")
+        # unary `+`: filter only; the range or status index drives every query
+        where.append(f"+t.group_id IN ({', '.join('?' * len(ids))})" if ids else "0")
         params.extend(ids)
     if assignee_id is not None:
-        where.append("t.assignee_id = ?")
+        where.append("+t.assignee_id = ?")
         params.append(assignee_id)
     extra = "".join(f" AND {clause}" for clause in where)
     now_text = ts_text(now)

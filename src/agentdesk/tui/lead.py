@@ -133,14 +133,24 @@ class LeadActionsMixin:
     # -- W and K --------------------------------------------------------------------------
 
     def action_workload(self) -> None:
-        app: Any = self
-        if not isinstance(app.screen, WorkloadScreen):
-            app.push_screen(WorkloadScreen())
+        self._show_installed("lead-workload", WorkloadScreen)
 
     def action_kpi(self) -> None:
+        self._show_installed("lead-kpi", KpiScreen)
+
+    def _show_installed(self, name: str, factory: Callable[[], Any]) -> None:
+        """Push the one instance of a lead screen (kept installed: reopening is instant)."""
         app: Any = self
-        if not isinstance(app.screen, KpiScreen):
-            app.push_screen(KpiScreen())
+        if app.is_screen_installed(name):
+            screen = app.get_screen(name)
+            if screen is app.screen:
+                return
+            if screen in app.screen_stack:  # already open further down
+                app.notify("Already open: esc goes back to it", severity="warning")
+                return
+        else:
+            app.install_screen(factory(), name)
+        app.push_screen(name)
 
     # -- reassignment ---------------------------------------------------------------------
 

@@ -125,9 +125,13 @@ class KpiScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.scopes = self._scopes()
-        self.reload()
         self.query_one(DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        """Shown (first time or again: the app keeps this screen installed): recompute."""
+        self.scopes = self._scopes()
+        self.scope_index = min(self.scope_index, len(self.scopes) - 1)
+        self.reload()
 
     def _scopes(self) -> list[Scope]:
         mine = lead_group_ids(self.app.cache)

@@ -116,8 +116,11 @@ class WorkloadScreen(Screen[None]):
         agents = self.query_one("#workload-agents", DataTable)
         agents.add_columns(*AGENT_COLUMNS)
         self.query_one("#workload-groups", DataTable).add_columns(*GROUP_COLUMNS)
-        self.reload()
         agents.focus()
+
+    def on_screen_resume(self) -> None:
+        """Shown (first time or again: the app keeps this screen installed): re-read."""
+        self.reload()
 
     @property
     def agents_table(self) -> DataTable[object]:
