@@ -253,3 +253,44 @@ async def test_pulled_rows_equal_the_stored_rows(world: World, client: httpx.Asy
                         assert pulled[name] == plain(value), (entity, name)
                 checked += 1
     assert checked == len(changes)
+
+
+async def test_swarms_reach_members_and_who_sees_the_ticket(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    from agentdesk.domain.ids import uuid7
+    from agentdesk.domain.models import Swarm, SwarmMessage
+    from agentdesk.domain.timeutil import utcnow
+
+    swarm_id, note_id = uuid7(), uuid7()
+    with write_transaction(world.engine) as conn:
+        version = next_version(conn)
+        conn.execute(
+            insert(table_of(Swarm)).values(
+                id=swarm_id,
+                ticket_id=world.tickets["billing"],
+                owner_id=world.agents["erin"].id,
+                member_ids=[world.agents["alice"].id],
+                ask="Is this a known billing bug?",
+                status="open",
+                created_at=utcnow(),
+                version=version,
+            )
+        )
+        conn.execute(
+            insert(table_of(SwarmMessage)).values(
+                id=note_id,
+                swarm_id=swarm_id,
+                author_id=world.agents["erin"].id,
+                body="any idea?",
+                created_at=utcnow(),
+                version=version,
+            )
+        )
+    for agent, sees in {"alice": True, "dave": True, "erin": True, "bob": False}.items():
+        changes, _, _ = await pull_pass(client, world.auth(agent), 100)
+        assert (swarm_id in ids(changes, "swarm")) is sees, agent
+        assert (note_id in ids(changes, "swarm_message")) is sees, agent
+    # the member does not see the ticket itself
+    alice, _, _ = await pull_pass(client, world.auth("alice"), 100)
+    assert world.tickets["billing"] not in ids(alice, "ticket")
