@@ -238,3 +238,32 @@ async def test_must_refetch_rebootstraps_and_keeps_outbox(world: World) -> None:
     assert alice.cache.ticket(world.ticket_ids[5])["priority"] == "urgent"
     assert alice.cache.pending_count() == 0
     await alice.close()
+
+
+async def test_push_is_split_into_batches(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentdesk.sync import reference
+
+    monkeypatch.setattr(reference, "MAX_PUSH_BATCH", 3)
+    alice = world.client("alice")
+    await alice.sync()
+    for n in range(7):
+        alice.cache.add_message(world.ticket_ids[0], f"batch {n}")
+    before = len([r for r in world.app.requests if r[1] == "/v1/mutations"])
+    report = await alice.sync()
+    after = len([r for r in world.app.requests if r[1] == "/v1/mutations"])
+    assert after - before == 3  # 3 + 3 + 1
+    assert [r.outcome for r in report.results] == ["applied"] * 7
+    assert world.mutation_records(alice.cache.client_id) == list(range(1, 8))
+    await alice.close()
+
+
+async def test_state_observers_see_each_step(world: World) -> None:
+    alice = world.client("alice")
+    seen: list[SyncStatus] = []
+    unsubscribe = alice.engine.subscribe(lambda state: seen.append(state.status))
+    await alice.sync()
+    assert seen == [SyncStatus.OFFLINE, SyncStatus.SYNCING, SyncStatus.ONLINE]
+    unsubscribe()
+    await alice.sync()
+    assert len(seen) == 3
+    await alice.close()

@@ -89,3 +89,34 @@ async def test_hung_server_times_out_and_recovers(world: World) -> None:
         assert cache.ticket(world.ticket_ids[0]) is not None
         await backend.aclose()
         cache.close()
+
+
+async def test_presence_events_reach_listeners(world: World) -> None:
+    with LiveServer(world.app) as server:
+        cache, backend, alice = live_client(world, server, "alice", poll_interval=3600)
+        lee_cache, lee_backend, _ = live_client(world, server, "lee", realtime=False)
+        events: list[object] = []
+        alice.on_event(events.append)
+        task = asyncio.create_task(alice.run())
+        await eventually(lambda: alice.state.current.status is SyncStatus.ONLINE)
+        ticket_id = world.ticket_ids[0]
+
+        async def announce() -> bool:
+            await lee_backend.announce_presence(ticket_id, "replying")
+            return any(
+                getattr(e, "kind", None) == "presence"
+                and e.data.get("agent_id") == world.people["lee"].id  # type: ignore[attr-defined]
+                for e in events
+            )
+
+        # The stream may connect a moment after the first sync: announce until it is heard.
+        deadline = asyncio.get_running_loop().time() + 10
+        while not await announce():
+            assert asyncio.get_running_loop().time() < deadline, "no presence event"
+            await asyncio.sleep(0.05)
+        alice.stop()
+        await asyncio.wait_for(task, 10)
+        for client in (backend, lee_backend):
+            await client.aclose()
+        cache.close()
+        lee_cache.close()
