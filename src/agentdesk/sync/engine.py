@@ -40,6 +40,7 @@ from agentdesk.sync.state import StateHolder, SyncState, SyncStatus
 log = logging.getLogger(__name__)
 
 LOGIN_EXPIRED = "login expired: run agentdesk login"
+DEFAULT_POLL_INTERVAL = 30.0  # seconds, unless the backend or the caller says otherwise
 MAX_REFETCHES = 3  # in one pass; more means the backend keeps expiring our fresh cursor
 
 ProgressCallback = Callable[[int, int | None], None]  # (rows so far, total if known)
@@ -104,7 +105,7 @@ class SyncEngine:
         *,
         page_size: int = 1000,
         push_batch: int = 500,
-        poll_interval: float = 30.0,
+        poll_interval: float | None = None,
         backoff_base: float = 1.0,
         backoff_cap: float = 60.0,
         rng: Callable[[], float] = random.random,
@@ -114,7 +115,12 @@ class SyncEngine:
         self.backend = backend
         self.page_size = page_size
         self.push_batch = push_batch
-        self.poll_interval = poll_interval
+        # A backend may say how often it wants polling (Request Tracker: its rt.toml, 15 s).
+        self.poll_interval = (
+            poll_interval
+            if poll_interval is not None
+            else float(getattr(backend, "poll_interval", DEFAULT_POLL_INTERVAL))
+        )
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self._rng = rng
@@ -321,6 +327,7 @@ class SyncEngine:
                 return
             except BackendError as exc:
                 log.info("event stream lost: %s", exc)
+            self.nudge()  # hints may have been missed while the stream was down: pull once
             attempt += 1
             await self._wait_stop(
                 backoff_delay(attempt, base=self.backoff_base, cap=self.backoff_cap, rng=self._rng)
