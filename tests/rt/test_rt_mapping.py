@@ -132,3 +132,21 @@ def test_secrets_and_cursors() -> None:
     assert RTCursor.decode(cursor.encode()) == cursor
     with pytest.raises(ValueError):
         RTCursor.decode('rt1:{"watermark": 1, "phase": "nope", "after": 0}')
+
+
+async def test_the_engine_polls_at_rt_s_interval(agentdesk_home: Path, tmp_path: Path) -> None:
+    from agentdesk.store import Cache
+    from agentdesk.sync.engine import SyncEngine
+    from agentdesk.sync.rt import RTBackend
+
+    cache = Cache.open(tmp_path / "cache.sqlite3")
+    try:
+        async with RTBackend("http://127.0.0.1:9", "alice:1-2-3") as backend:
+            assert SyncEngine(cache, backend).poll_interval == 15  # RT's default
+        paths.config_dir().mkdir(parents=True, exist_ok=True)
+        (paths.config_dir() / "rt.toml").write_text("poll_interval = 7\n")
+        async with RTBackend("http://127.0.0.1:9", "alice:1-2-3") as backend:
+            assert SyncEngine(cache, backend).poll_interval == 7
+            assert SyncEngine(cache, backend, poll_interval=2).poll_interval == 2
+    finally:
+        cache.close()
