@@ -38,6 +38,8 @@ def expected_key(row: TicketRow, sort: str) -> tuple[Any, ...]:
         return (row.assignee_name.translate(_ASCII_FOLD), row.id)
     if sort == "updated":
         return (row.updated_at, row.id)
+    if sort == "created":
+        return (row.created_at, row.id)
     return (row.id,)
 
 

@@ -129,6 +129,10 @@ def test_field_filters(seeded: Cache) -> None:
     assert ids(seeded, "customer:bob@builders") == [2, 5]  # part of an address
     assert ids(seeded, "#4") == [4]
     assert ids(seeded, "sla:breached") == [1, 2, 4, 6]  # the seed's deadlines are long past
+    assert ids(seeded, "sla:risk") == [1, 2, 4, 6]
+    assert ids(seeded, "sla:at-risk") == []
+    assert ids(seeded, "sla:none") == [3, 5]
+    assert ids(seeded, "sla:none,breached") == [1, 2, 3, 4, 5, 6]
 
 
 def test_filters_and_text_combine(seeded: Cache) -> None:
@@ -148,3 +152,24 @@ def test_search_follows_local_and_pulled_changes(seeded: Cache) -> None:
     assert ids(seeded, "tag:escalated") == [2]
     seeded.apply_changes([("message", "m3", "delete", None)], "c3")
     assert ids(seeded, "grinding") == []
+
+
+def test_sla_states_are_relative_to_now(cache: Cache) -> None:
+    from datetime import timedelta
+
+    from agentdesk.domain.timeutil import to_iso, utcnow
+
+    now = utcnow()
+    rows = []
+    for ticket_id, due in [(1, -10), (2, 30), (3, 300), (4, None)]:
+        row = f.ticket(ticket_id, status="open" if due is not None else "pending")
+        row["sla_due_at"] = None if due is None else to_iso(now + timedelta(minutes=due))
+        rows.append(row)
+    cache.apply_changes(f.upserts("ticket", rows), "c1")
+    assert ids(cache, "sla:breached") == [1]
+    assert ids(cache, "sla:at-risk") == [2]
+    assert ids(cache, "sla:risk") == [1, 2]
+    assert ids(cache, "sla:ok") == [3]
+    assert ids(cache, "sla:none") == [4]
+    assert ids(cache, "-sla:risk") == [3, 4]
+    assert cache.next_breach().id == 1

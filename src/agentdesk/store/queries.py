@@ -32,6 +32,7 @@ SORT_COLUMNS: dict[str, str] = {
     "customer": "customer_name",
     "assignee": "assignee_name",
     "updated": "updated_at",
+    "created": "created_at",
     "id": "id",
 }
 
@@ -44,7 +45,7 @@ _STATUS_RANK = {status.value: rank for rank, status in enumerate(Status)}
 
 _ROW_COLUMNS = (
     "id, subject, status, priority, channel, customer_id, customer_name, assignee_id, "
-    "assignee_name, group_id, sla_due_at, updated_at, tags, local_pending"
+    "assignee_name, group_id, sla_due_at, updated_at, tags, local_pending, created_at"
 )
 
 
@@ -66,6 +67,7 @@ class TicketRow:
     updated_at: datetime | None
     tags: tuple[str, ...]
     pending: bool  # a local change is not yet confirmed by the server
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,7 @@ def _ticket_row(row: sqlite3.Row) -> TicketRow:
         updated_at=ts_value(row["updated_at"]),
         tags=tuple(json.loads(tags)) if tags else (),
         pending=bool(row["local_pending"]),
+        created_at=ts_value(row["created_at"]),
     )
 
 
@@ -159,6 +162,8 @@ def sort_key(row: TicketRow, sort: str) -> tuple[Any, int]:
         value = row.assignee_name
     elif sort == "updated":
         value = ts_text(row.updated_at)
+    elif sort == "created":
+        value = ts_text(row.created_at)
     elif sort == "id":
         value = row.id
     else:
@@ -178,6 +183,7 @@ _SORT_INDEX: dict[str, str] = {
     "customer_name": "INDEXED BY tickets_by_customer_name",
     "assignee_name": "INDEXED BY tickets_by_assignee_name",
     "updated_at": "INDEXED BY tickets_by_updated",
+    "created_at": "INDEXED BY tickets_by_created",  # (created_at) + the implicit rowid
     "id": "NOT INDEXED",  # the rowid order itself
 }
 
@@ -224,6 +230,30 @@ def _page_sql(
     return sql + f" ORDER BY {order} LIMIT ?", [*params, max(0, limit)]
 
 
+def _sla_sql(values: list[str], now: datetime) -> tuple[str, list[Any]]:
+    """SLA states as ranges of `sla_key`; a running deadline means a new or open ticket
+    (domain.sla.next_due), which lets SQLite use the active queue's index."""
+    soon = ts_text(now + AT_RISK_WINDOW)
+    ranges = {
+        "breached": ("tickets.sla_key <= ?", [ts_text(now)]),
+        "at-risk": ("tickets.sla_key > ? AND tickets.sla_key <= ?", [ts_text(now), soon]),
+        "risk": ("tickets.sla_key <= ?", [soon]),
+        "ok": ("tickets.sla_key > ? AND tickets.sla_key < '9999'", [soon]),
+    }
+    parts: list[str] = []
+    params: list[Any] = []
+    for value in dict.fromkeys(values):
+        if value == "none":
+            parts.append("tickets.sla_key = '9999'")
+        else:
+            clause, args = ranges[value]
+            parts.append(f"tickets.status_rank <= 1 AND {clause}")
+            params.extend(args)
+    if len(parts) == 1:
+        return parts[0], params
+    return "(" + " OR ".join(f"({part})" for part in parts) + ")", params
+
+
 def _sort_is_constant(query: TicketQuery, column: str) -> bool:
     """True when the filters leave one possible value of the sort column."""
     for flt in query.filters:
@@ -233,6 +263,7 @@ def _sort_is_constant(query: TicketQuery, column: str) -> bool:
         no_clock = column == "sla_key" and flt.field == "status"  # domain.sla.next_due
         if (
             (no_clock and all(not Status(value).is_active for value in values))
+            or (column == "sla_key" and flt.field == "sla" and values == {"none"})
             or ((flt.field, column) in _PINNED and len(values) == 1)
             or (column == "assignee_name" and flt.field == "assignee" and values == {"none"})
         ):
@@ -248,7 +279,7 @@ def _active_only(query: TicketQuery) -> bool:
     for flt in query.filters:
         if flt.negate:
             continue
-        if flt.field == "sla" or (
+        if (flt.field == "sla" and "none" not in flt.values) or (
             flt.field == "status" and {_STATUS_RANK[v] for v in flt.values} <= {0, 1}
         ):
             return True
@@ -369,10 +400,7 @@ class QueriesMixin(CacheCore):
                 values,
             )
         if flt.field == "sla":
-            moment = now or utcnow()
-            limits = [moment if v == "breached" else moment + AT_RISK_WINDOW for v in values]
-            # A running deadline means a new or open ticket (domain.sla.next_due).
-            return "tickets.status_rank <= 1 AND tickets.sla_key <= ?", [ts_text(max(limits))]
+            return _sla_sql(values, now or utcnow())
         if flt.field == "assignee":
             return self._assignee_sql(conn, values)
         if flt.field == "group":

@@ -5,7 +5,8 @@
 Field filters (values may be comma-separated, meaning "any of"; a leading `-` negates):
 `status:` `prio:`/`priority:` `channel:` `assignee:` (`me`, `none`, an email or a name)
 `group:` (a name or `mine`) `tag:` `customer:` (name, email or organisation) `sla:`
-(`breached`, or `risk`: due within the hour, breached included) and `#123` for one ticket.
+(`breached`; `at-risk`: due within the hour, not yet breached; `risk`: both; `ok`: more
+than an hour left; `none`: no clock running) and `#123` for one ticket.
 Other words and "quoted phrases" are full-text terms matched against ticket subjects,
 message bodies and customer names/emails. An unknown `field:` raises `ParseError`, whose
 message is one line the UI can show as it is.
@@ -44,7 +45,7 @@ _CLOSED_VALUES: dict[str, tuple[str, ...]] = {
     "status": tuple(s.value for s in Status),
     "priority": tuple(p.value for p in Priority),
     "channel": tuple(c.value for c in Channel),
-    "sla": ("breached", "risk"),
+    "sla": ("breached", "at-risk", "risk", "ok", "none"),
 }
 
 _TOKEN = re.compile(
