@@ -309,7 +309,7 @@ class ReferenceBackend:
         raise_for_status(response, "push")
         return parse_push_answer(_json_object(response, "push"), batch)
 
-    async def events(self) -> AsyncIterator[Event]:  # type: ignore[override]
+    async def events(self) -> AsyncIterator[Event]:
         """Server-sent events until the stream ends; errors map like every other call."""
         try:
             async with aconnect_sse(self._events_http, "GET", "/v1/events") as source:
