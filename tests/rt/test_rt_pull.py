@@ -79,6 +79,8 @@ async def test_first_sync_maps_tickets_threads_people_and_queues(
     assert second["assignee_id"] == bob_id
     assert groups[second["group_id"]]["name"] == "Billing"
     assert bob_id in agents and alice_id in agents
+    # The signed-in agent's groups are the queues they can see.
+    assert {groups[g]["name"] for g in agents[alice_id]["group_ids"]} >= {"Support", "Billing"}
 
     thread = sorted(
         (m for m in messages.values() if m["ticket_id"] == printer), key=lambda m: m["id"]
@@ -103,7 +105,8 @@ async def test_incremental_pull_fetches_only_changed_tickets(
     async with backend_for(rt_running) as backend:
         _, cursor, _ = await pull_until_done(backend, None)
 
-        # A quiet poll: one request, nothing new, the same watermark.
+        # A quiet poll: one request, nothing new, the same watermark (the signed-in agent and
+        # the queues were sent with the first pull of this process).
         before = backend.client.requests
         page = await backend.pull(cursor, 1000)
         assert page.changes == [] and not page.has_more

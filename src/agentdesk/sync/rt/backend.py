@@ -133,6 +133,8 @@ class RTBackend:
         self.mapping = settings.mapping
         # What this process has already sent to the cache (re-sent after a restart: upserts).
         self._known_agents: set[int] = set()
+        self._me_id: int | None = None  # the signed-in user, known after the first pull
+        self._my_groups: list[int] = []  # the queues they can see
         self._known_groups: set[int] = set()
         self._users: dict[int, dict[str, Any]] = {}  # RT user id -> GET /user answer
         self._requestor_of: dict[int, int] = {}  # ticket id -> first requestor id
@@ -149,7 +151,8 @@ class RTBackend:
         changes: list[Change] = []
         if not cursor:
             state = RTCursor(await self._newest_transaction(), "tickets", 0)
-            changes += await self._bootstrap_rows(state.watermark)
+        if self._me_id is None:
+            changes += await self._session_rows(state.watermark)
         while len(changes) < limit:
             if state.phase == "tickets":
                 done = await self._pull_tickets(state, changes)
@@ -179,16 +182,22 @@ class RTBackend:
             raise ProtocolError("Request Tracker: /transactions answered without an item list")
         return int(items[0]["id"]) if items else 0
 
-    async def _bootstrap_rows(self, version: int) -> list[Change]:
-        """The signed-in agent and every queue the user can see."""
-        changes: list[Change] = []
-        me = await self.client.user(self.user)
-        if me.get("id") is not None:
-            self._users[int(me["id"])] = me
-            changes.append(self._agent_change(me, version, force=True))
+    async def _session_rows(self, version: int) -> list[Change]:
+        """Once per process: every queue the user can see, and the signed-in agent, whose
+        groups are those queues (so "unassigned in my groups" means something on RT)."""
+        changes: list[Change | None] = []
+        queues: list[int] = []
         async for items in self.client.search_pages("/queues/all", {"fields": "Name,Description"}):
             for queue in items:
                 changes.append(self._group_change(queue, version, force=True))
+                if _int(queue.get("id")) is not None:
+                    queues.append(int(queue["id"]))
+        me = await self.client.user(self.user)
+        if me.get("id") is None:
+            raise ProtocolError(f"Request Tracker: no user {self.user!r}")
+        self._me_id, self._my_groups = int(me["id"]), sorted(queues)
+        self._users[self._me_id] = me
+        changes.append(self._agent_change(me, version, force=True))
         return [change for change in changes if change is not None]
 
     async def _pull_tickets(self, state: RTCursor, out: list[Change]) -> bool:
@@ -320,6 +329,8 @@ class RTBackend:
             return None
         self._known_agents.add(agent_id)
         data = mapping.agent_from_rt(user, version)
+        if agent_id == self._me_id:
+            data["group_ids"] = list(self._my_groups)
         return Change("agent", agent_id, "upsert", data, version)
 
     def _group_change(
