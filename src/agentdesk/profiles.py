@@ -90,7 +90,11 @@ def load() -> ProfileSet:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{path}: invalid TOML: {exc}") from exc
+        message = str(exc)
+        if "at end of document" in message:  # tomllib names no line there: the last one
+            last = text.count("\n") + (0 if text.endswith("\n") else 1)
+            message = message.replace("at end of document", f"at line {max(last, 1)}, end of file")
+        raise ProfileError(f"{path}: invalid TOML: {message}") from exc
     return _parse(raw, path)
 
 

@@ -270,3 +270,21 @@ def test_body_file(cli, world: World, tmp_path: Path) -> None:
 
 
 from synckit import Fault  # noqa: E402
+
+
+def test_foreign_cache_file_and_bad_profiles_file_are_one_line(cli, world: World) -> None:
+    import sqlite3
+
+    login(cli)
+    cache = paths.cache_file("default")
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(cache) as conn:
+        conn.execute("CREATE TABLE other_program (x)")
+    before = cache.read_bytes()
+    result = cli("tickets")
+    assert result.code == 1 and result.err.count("\n") == 1 and str(cache) in result.err
+    assert cache.read_bytes() == before  # never overwritten
+    (paths.config_dir() / "profiles.toml").write_text("active = [\n")
+    result = cli("profiles")
+    assert result.code == 1 and result.err.count("\n") == 1
+    assert "profiles.toml" in result.err and "line" in result.err
