@@ -228,11 +228,12 @@ def bench_bulk_apply(n_tickets: int, folder: Path) -> list[Result]:
 def build_large_cache(path: Path, n_tickets: int) -> Cache:
     """A cache of `n_tickets` written straight into its tables, then indexed as after a sync."""
     cache = Cache.open(path)
-    with cache.write() as conn:
+    with cache.write(durable=False) as conn:
         cache._begin_bulk(conn)
-        batch: dict[str, list[tuple[Any, ...]]] = {}
+    batch: dict[str, list[tuple[Any, ...]]] = {}
 
-        def flush() -> None:
+    def flush() -> None:  # one transaction per batch keeps the WAL small
+        with cache.write(durable=False) as conn:
             for entity, values in batch.items():
                 info = ENTITY_TABLES[entity]
                 marks = ", ".join("?" for _ in info.columns)
@@ -240,13 +241,14 @@ def build_large_cache(path: Path, n_tickets: int) -> Cache:
                     f"INSERT INTO {info.table} ({', '.join(info.columns)}) VALUES ({marks})",
                     values,
                 )
-            batch.clear()
+        batch.clear()
 
-        for count, (entity, _, data) in enumerate(_rows(n_tickets, seed=11)):
-            batch.setdefault(entity, []).append(ENCODERS[entity](data))
-            if count % 50_000 == 0:
-                flush()
-        flush()
+    for count, (entity, _, data) in enumerate(_rows(n_tickets, seed=11)):
+        batch.setdefault(entity, []).append(ENCODERS[entity](data))
+        if count % 100_000 == 0:
+            flush()
+    flush()
+    with cache.write(durable=False) as conn:
         cache._finish_bulk(conn)
     cache.set_agent_id(1)
     return cache

@@ -32,8 +32,13 @@ Reads
 - Queue: `page(query, sort, after_key, limit, descending)`, `page_before(...)`,
   `count(query)`, `position(query, sort, ticket_id)`, `nth(query, sort, n)` (n=-1: last),
   `next_breach(query)`; `sort_key(row, sort)` gives the key of a shown row. `query` is a
-  `TicketQuery`, search text, or None. Sorts: `SORT_COLUMNS`.
-- Search: `parse_query(text) -> TicketQuery` (raises `ParseError`), `search(text)`.
+  `TicketQuery`, search text, or None. Sorts (`SORT_COLUMNS`): sla, priority, status,
+  channel, subject, customer, assignee, updated, created, id; ties broken by id.
+  Paging is keyset: pass `sort_key(last_row, sort)` as `after_key` for the next page, and
+  `sort_key(first_row, sort)` as `before_key` of `page_before` for the previous one.
+- Search: `parse_query(text) -> TicketQuery` (raises `ParseError`), `search(text)`;
+  syntax in `agentdesk.store.search`. Full-text terms consider the newest 1,000 matches per
+  source (subjects, message bodies) and 200 customers, so counts of text searches are capped.
 - Views: `views()` (built-ins + server saved views), `view(id)`, `view_counts()`.
 - Records: `ticket(id)`, `thread(ticket_id) -> list[MessageRow]`, `customer(id)`,
   `customer_history(customer_id) -> CustomerHistory`, `agents()`, `agent_by_email(e)`,

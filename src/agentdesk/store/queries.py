@@ -203,6 +203,7 @@ def _page_sql(
     limit: int,
     backwards: bool,
     sort: bool = False,
+    offset: int = 0,
 ) -> tuple[str, list[Any]]:
     """A page query in `(column, id)` order after `key`; `{index}` marks the index hint.
 
@@ -227,7 +228,7 @@ def _page_sql(
     sql = f"SELECT {_ROW_COLUMNS} FROM tickets{{index}}"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    return sql + f" ORDER BY {order} LIMIT ?", [*params, max(0, limit)]
+    return sql + f" ORDER BY {order} LIMIT ? OFFSET ?", [*params, max(0, limit), max(0, offset)]
 
 
 def _sla_sql(values: list[str], now: datetime) -> tuple[str, list[Any]]:
@@ -505,6 +506,7 @@ class QueriesMixin(CacheCore):
         limit: int,
         descending: bool,
         reverse: bool,
+        offset: int = 0,
     ) -> list[TicketRow]:
         column = SORT_COLUMNS.get(sort)
         if column is None:
@@ -516,19 +518,19 @@ class QueriesMixin(CacheCore):
             if query.has_text:
                 # Driven by the (bounded) full-text candidates; other filters check each one.
                 where, params = self._compile(conn, query, walk=True)
-                sql, args = _page_sql(where, params, column, key, limit, backwards, sort=True)
+                sql, args = _page_sql(where, params, column, key, limit, backwards, True, offset)
                 rows = conn.execute(sql.format(index=""), args).fetchall()
                 return [_ticket_row(r) for r in rows]
             if not query.filters:
                 where, params = self._compile(conn, query)
-                sql, args = _page_sql(where, params, column, key, limit, backwards)
+                sql, args = _page_sql(where, params, column, key, limit, backwards, False, offset)
                 rows = conn.execute(sql.format(index=""), args).fetchall()
                 return [_ticket_row(r) for r in rows]
             small = not _has_tag(query) and not self._matches_many(conn, query)
             if not small:
                 # A broad filter: walk the sort index and stop after one page.
                 where, params = self._compile(conn, query, walk=True)
-                sql, args = _page_sql(where, params, column, key, limit, backwards)
+                sql, args = _page_sql(where, params, column, key, limit, backwards, False, offset)
                 hint = _SORT_INDEX[column]
                 if column == "sla_key" and _active_only(query):
                     hint = "INDEXED BY tickets_active_by_sla"
@@ -537,7 +539,7 @@ class QueriesMixin(CacheCore):
                     return [_ticket_row(r) for r in rows]
             # A few matches: start from the most selective filter's index, then sort them.
             where, params = self._compile(conn, query)
-            sql, args = _page_sql(where, params, column, key, limit, backwards, sort=small)
+            sql, args = _page_sql(where, params, column, key, limit, backwards, small, offset)
             rows = conn.execute(sql.format(index=""), args).fetchall()
         return [_ticket_row(r) for r in rows]
 
@@ -596,23 +598,8 @@ class QueriesMixin(CacheCore):
         if n < 0:
             rows = self.page_before(parsed, sort, None, -n, descending)
             return rows[0] if len(rows) == -n else None
-        column = SORT_COLUMNS.get(sort)
-        if column is None:
-            raise StoreError(f"unknown sort {sort!r}")
-        direction = "DESC" if descending else "ASC"
-        with self.read() as conn:
-            where, params = self._compile(conn, parsed)
-            sql = f"SELECT {_ROW_COLUMNS} FROM tickets"
-            if where:
-                sql += " WHERE " + " AND ".join(where)
-            order = (
-                f"tickets.id {direction}"
-                if column == "id"
-                else f"tickets.{column} {direction}, tickets.id {direction}"
-            )
-            sql += f" ORDER BY {order} LIMIT 1 OFFSET ?"
-            row = conn.execute(sql, [*params, n]).fetchone()
-        return None if row is None else _ticket_row(row)
+        rows = self._walk(parsed, sort, None, 1, descending, reverse=False, offset=n)
+        return rows[0] if rows else None
 
     def search(self, text: str, sort: str = "sla", limit: int = 50) -> list[TicketRow]:
         """Tickets matching the search syntax (raises `ParseError` on bad syntax)."""
