@@ -267,3 +267,23 @@ async def test_state_observers_see_each_step(world: World) -> None:
     await alice.sync()
     assert len(seen) == 3
     await alice.close()
+
+
+@pytest.mark.postgres
+async def test_exactly_once_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    world = await build_world(tmp_path, db_url=postgres_url, tickets=2)
+    alice = world.client("alice")
+    await alice.sync()
+    ticket_id = world.ticket_ids[0]
+    message_id = alice.cache.add_message(ticket_id, "once on PostgreSQL")
+    alice.cache.update_ticket(ticket_id, priority="high")
+    world.app.inject(Fault("/v1/mutations", "drop_after"))
+    with pytest.raises(TransientError):
+        await alice.sync()
+    await alice.sync()
+    assert [m["id"] for m in world.server_messages(ticket_id)].count(message_id) == 1
+    assert str(world.server_ticket(ticket_id)["priority"]) == "high"
+    assert world.mutation_records(alice.cache.client_id) == [1, 2]
+    assert alice.cache.pending_count() == 0
+    await alice.close()
+    world.engine.dispose()
