@@ -160,3 +160,35 @@ async def test_openapi_describes_every_endpoint(client: httpx.AsyncClient) -> No
         success = next(code for code in operation["responses"] if code.startswith("2"))
         if success != "204":
             assert operation["responses"][success]["content"], (path, method)
+
+
+async def test_unexpected_errors_are_problems_without_internals(
+    world: World, make_client: ClientFactory
+) -> None:
+    client = make_client()
+    app = client._transport.app  # type: ignore[attr-defined]
+
+    def explode() -> None:
+        raise RuntimeError("secret internals /etc/passwd")
+
+    app.add_api_route("/v1/explode", explode)
+    body = assert_problem(await client.get("/v1/explode"), 500)
+    assert "secret" not in body["detail"]
+
+
+async def test_oversized_bodies_are_413(world: World, make_client: ClientFactory) -> None:
+    client = make_client(max_body_bytes=2000)
+    body = {"client_id": "c", "mutations": [{"id": 1, "name": "x", "args": {"a": "y" * 5000}}]}
+    response = await client.post("/v1/mutations", json=body, headers=world.auth("alice"))
+    assert_problem(response, 413)
+
+    async def chunks():  # no Content-Length: counted while streaming
+        for _ in range(10):
+            yield b" " * 500
+
+    streamed = await client.post(
+        "/v1/mutations",
+        content=chunks(),
+        headers={**world.auth("alice"), "content-type": "application/json"},
+    )
+    assert_problem(streamed, 413)

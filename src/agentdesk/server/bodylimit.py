@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agentdesk.server.problems import problem_response
@@ -9,8 +10,18 @@ from agentdesk.server.problems import problem_response
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` while a handler reads the body; FastAPI passes HTTP errors on
+    (anything else would become a generic 400), and the problem handlers answer 413."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, _detail(max_bytes))
+
+
+def _detail(max_bytes: int) -> str:
+    mib = 1024 * 1024
+    size = f"{max_bytes // mib} MB" if max_bytes >= mib else f"{max_bytes} bytes"
+    return f"the request body is larger than {size}"
 
 
 class BodyLimitMiddleware:
@@ -34,7 +45,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         try:
@@ -43,7 +54,5 @@ class BodyLimitMiddleware:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(
-            413, f"the request body is larger than {self.max_bytes // (1024 * 1024)} MB"
-        )
+        response = problem_response(413, _detail(self.max_bytes))
         await response(scope, receive, send)
