@@ -162,3 +162,21 @@ def test_reset_keeps_outbox_and_unsent_messages(seeded: Cache) -> None:
     seeded.apply_changes(f.upserts("ticket", [f.ticket(2, subject="Back")]), "c1")
     ticket = seeded.ticket(2)
     assert (ticket["status"], ticket["subject"], ticket["pending"]) == ("pending", "Back", True)
+
+
+def test_rebootstrap_in_bulk_keeps_and_replays_pending_writes(seeded: Cache) -> None:
+    seeded.tag_ticket(2, add=["vip"])
+    message_id = seeded.add_message(2, "queued while the cursor expired: kiwifruit")
+    seeded.reset_synced_data()
+    tickets = [f.ticket(i, subject=f"Again {i}") for i in range(1, BULK_MIN_CHANGES + 50)]
+    seeded.apply_changes(f.upserts("ticket", tickets[:BULK_MIN_CHANGES]), "c1", has_more=True)
+    assert seeded.bulk_loading
+    rest = tickets[BULK_MIN_CHANGES:]
+    seeded.apply_changes(f.upserts("ticket", rest), "c2", has_more=False)
+    assert not seeded.bulk_loading
+    assert seeded.ticket(2)["tags"] == ["vip"]
+    assert seeded.ticket(2)["pending"] is True
+    assert [r.id for r in seeded.search("tag:vip")] == [2]
+    assert [r.id for r in seeded.search("kiwifruit")] == [2]
+    assert [m.id for m in seeded.thread(2)] == [message_id]
+    assert seeded.pending_count() == 2
