@@ -16,10 +16,12 @@ Run alone: `python -m bench.bench_sync [--quick]`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
+import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +33,7 @@ from agentdesk.store.schema import ENTITY_TABLES
 from agentdesk.sync.backend import MutationResult, OutgoingMutation, PullPage
 from agentdesk.sync.engine import SyncEngine
 from agentdesk.sync.reference import ReferenceBackend
-from bench.bench_server import served
-from bench.harness import Result, at_least, at_most
+from bench.harness import Result, at_least, at_most, free_port, wait_until_serving
 
 PAGE = 5000  # the protocol's maximum page
 PUSH_GOAL_SECONDS = 10.0
@@ -83,9 +84,33 @@ def run(quick: bool) -> list[Result]:
     admin = next(a for a in report.accounts if a.role == "admin")
     # `agentdesk serve` in its own process, as in production: the server's CPU work (SQL,
     # JSON) runs next to the client's instead of sharing one interpreter lock with it.
-    with served(url, workers=1) as base_url:
+    with served(url) as base_url:
         token = _login(base_url, admin.email, report.password)
         return asyncio.run(_measure(base_url, token, tickets, mutations))
+
+
+@contextlib.contextmanager
+def served(url: str) -> Iterator[str]:
+    """`agentdesk serve --db URL` on a free loopback port, as a child process."""
+    port = free_port()
+    log = Path.cwd() / "server.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "agentdesk", "serve", "--db", url, "--port", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_serving(base_url)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _login(base_url: str, email: str, password: str) -> str:
