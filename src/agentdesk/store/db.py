@@ -47,7 +47,13 @@ QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
 
 
 def _check_header(path: Path) -> None:
-    """A truncated file: fewer bytes than the header's page count says (O(1))."""
+    """A truncated file: fewer bytes than the header's page count says (O(1)).
+
+    Skipped while a WAL file has content: a checkpoint cut short may have written the new
+    page count before the pages, and SQLite completes it from the WAL on open."""
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return
     with open(path, "rb") as handle:
         header = handle.read(100)
     if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
