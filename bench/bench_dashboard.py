@@ -212,27 +212,30 @@ def _bare_read(cache: Cache, now: datetime) -> None:
     ).fetchall()
 
 
-async def _open_in_app(cache: Cache, now: datetime, repeat: int) -> list[float]:
+async def _open_in_app(cache: Cache, now: datetime, repeat: int) -> tuple[list[float], list[float]]:
+    """Milliseconds from the key to the screen drawn: `K` (KPIs) and `?` (help, the baseline)."""
     from agentdesk.config import Config
     from agentdesk.tui.app import AgentDeskApp
+    from agentdesk.tui.screens.help import HelpScreen
     from agentdesk.tui.screens.kpi import KpiScreen
     from agentdesk.tui.screens.queue import QueueScreen
 
     app = AgentDeskApp(
         cache, None, config=Config(path=cache.path.with_suffix(".toml")), now=lambda: now
     )
-    times: list[float] = []
+    times: dict[str, list[float]] = {"K": [], "question_mark": []}
     async with app.run_test(size=(160, 48)) as pilot:
         await _until(pilot, lambda: isinstance(app.screen, QueueScreen))
         for _ in range(repeat):
-            start = time.perf_counter()
-            await pilot.press("K")
-            await _until(pilot, lambda: isinstance(app.screen, KpiScreen))
-            await pilot.pause()  # the first frame of the screen is drawn
-            times.append((time.perf_counter() - start) * 1000)
-            await pilot.press("escape")
-            await _until(pilot, lambda: isinstance(app.screen, QueueScreen))
-    return times
+            for key, screen in (("question_mark", HelpScreen), ("K", KpiScreen)):
+                start = time.perf_counter()
+                await pilot.press(key)
+                await _until(pilot, lambda screen=screen: isinstance(app.screen, screen))
+                await pilot.pause()  # the first frame of the screen is drawn
+                times[key].append((time.perf_counter() - start) * 1000)
+                await pilot.press("escape")
+                await _until(pilot, lambda: isinstance(app.screen, QueueScreen))
+    return times["K"], times["question_mark"]
 
 
 async def _until(pilot: Any, check: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -261,7 +264,7 @@ def run(quick: bool = False) -> list[Result]:
             bare = _timed(lambda: _bare_read(cache, now), REPEAT)
             start, end = default_range(now)
             in_range = kpi_inputs(cache, start, end, now=now).summary_for()
-            app = asyncio.run(_open_in_app(cache, now, 5))
+            app, help_screen = asyncio.run(_open_in_app(cache, now, 5))
         finally:
             cache.close()
     kpi_p95, board_p95, app_p95 = percentile(kpi, 95), percentile(board, 95), percentile(app, 95)
@@ -294,11 +297,13 @@ def run(quick: bool = False) -> list[Result]:
             f"dashboard: K pressed to KPI screen drawn (headless app), {label}",
             round(app_p95, 1),
             "ms",
-            None,
+            round(percentile(help_screen, 95), 1),
             "< 500 ms",
             at_most(app_p95, 500),
+            baseline_name="`?` help screen opened the same way (Textual's own cost)",
             higher_is_better=False,
-            notes=f"{len(app)} opens; max {max(app):.0f} ms",
+            notes=f"{len(app)} opens (the first composes the screen, then it is reused); "
+            f"first {app[0]:.0f} ms, max {max(app):.0f} ms",
         ),
     ]
 

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from agentdesk.domain.enums import Channel
 
@@ -84,9 +84,8 @@ class DurationStats:
         return cls(len(values), percentile(values, 0.5), percentile(values, 0.9))
 
 
-@dataclass(frozen=True, slots=True)
-class TicketFacts:
-    """What the KPIs need of one cohort ticket (computed by the store in SQL)."""
+class TicketFacts(NamedTuple):
+    """What the KPIs need of one cohort ticket (a tuple: the store makes thousands at once)."""
 
     group_id: int | None
     assignee_id: int | None

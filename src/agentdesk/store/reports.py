@@ -11,6 +11,7 @@ opens quickly whatever the cache size. The maths lives in `agentdesk.domain.kpi`
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -235,34 +236,13 @@ def kpi_inputs(
     now_text = ts_text(now)
     days = days_between(start.astimezone(UTC).date(), _end_day(end))
     with cache.read() as conn:
-        tickets = tuple(
-            TicketFacts(
-                group_id=row[0],
-                assignee_id=row[1],
-                channel=row[2],
-                day=date.fromisoformat(row[3]),
-                first_reply_seconds=row[4],
-                resolution_seconds=row[5],
-                has_target=bool(row[6]),
-                breached=bool(row[7]),
-            )
-            for row in conn.execute(
-                "SELECT t.group_id, t.assignee_id, t.channel, substr(t.created_at, 1, 10), "
-                "CASE WHEN t.first_reply_at IS NOT NULL THEN round((julianday(t.first_reply_at)"
-                " - julianday(t.created_at)) * 86400.0, 3) END, "
-                "CASE WHEN t.solved_at IS NOT NULL AND t.status IN ('solved', 'closed') THEN "
-                "round((julianday(t.solved_at) - julianday(t.created_at)) * 86400.0, 3) END, "
-                "t.first_reply_due IS NOT NULL OR t.resolution_due IS NOT NULL, "
-                "(t.first_reply_due IS NOT NULL AND coalesce(t.first_reply_at, CASE WHEN "
-                "t.status IN ('new', 'open') THEN ?1 END) > t.first_reply_due) OR "
-                "(t.resolution_due IS NOT NULL AND coalesce(CASE WHEN t.status IN "
-                "('solved', 'closed') THEN t.solved_at END, CASE WHEN t.status IN "
-                "('new', 'open') THEN ?1 END) > t.resolution_due) "
-                "FROM tickets t "
-                f"WHERE t.created_at >= ?2 AND t.created_at < ?3{_renumber(extra, 4)}",
-                (now_text, ts_text(start), ts_text(end), *params),
-            )
-        )
+        rows = conn.execute(
+            "SELECT t.group_id, t.assignee_id, t.channel, t.created_at, t.first_reply_at, "
+            "t.solved_at, t.status, t.first_reply_due, t.resolution_due FROM tickets t "
+            f"WHERE t.created_at >= ? AND t.created_at < ?{extra}",
+            (ts_text(start), ts_text(end), *params),
+        ).fetchall()
+        tickets = tuple(_ticket_facts(row, now_text) for row in rows)
         ratings = tuple(
             RatingFacts(row[0], row[1], int(row[2]), int(row[3]))
             for row in conn.execute(
@@ -287,13 +267,38 @@ def kpi_inputs(
     return KpiInputs(start, end, tuple(days), tickets, ratings, backlog)
 
 
-def _renumber(clause: str, first: int) -> str:
-    """Give the `?` of `clause` explicit numbers from `first` (the query uses ?1, ?2...)."""
-    parts = clause.split("?")
-    out = parts[0]
-    for offset, part in enumerate(parts[1:]):
-        out += f"?{first + offset}{part}"
-    return out
+_DONE = frozenset(("solved", "closed"))
+_RUNNING = frozenset(("new", "open"))
+_parse = datetime.fromisoformat
+_day = functools.lru_cache(maxsize=4096)(date.fromisoformat)
+
+
+def _seconds(later: str, earlier: str) -> float:
+    return (_parse(later) - _parse(earlier)).total_seconds()
+
+
+def _ticket_facts(row: tuple[Any, ...], now_text: str) -> TicketFacts:
+    """Durations and SLA outcome of one cohort row (stored times are fixed-width UTC text, so
+    comparing the text compares the times; parsing happens only for durations)."""
+    group_id, assignee_id, channel, created, first_reply, solved, status, first_due, res_due = row
+    done = status in _DONE
+    running = status in _RUNNING
+    replied_or_now = first_reply or (now_text if running else None)
+    solved_or_now = (solved if done else None) or (now_text if running else None)
+    breached = bool(
+        (first_due is not None and replied_or_now is not None and replied_or_now > first_due)
+        or (res_due is not None and solved_or_now is not None and solved_or_now > res_due)
+    )
+    return TicketFacts(
+        group_id=group_id,
+        assignee_id=assignee_id,
+        channel=channel,
+        day=_day(created[:10]),
+        first_reply_seconds=_seconds(first_reply, created) if first_reply else None,
+        resolution_seconds=_seconds(solved, created) if solved and done else None,
+        has_target=first_due is not None or res_due is not None,
+        breached=breached,
+    )
 
 
 def _end_day(end: datetime) -> date:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.binding import Binding, BindingType
 
-from agentdesk.domain.routing import plan_distribution
+from agentdesk.domain.routing import Plan, plan_distribution
 from agentdesk.domain.text import one_line
 from agentdesk.store import StoreError
 from agentdesk.store.reports import lead_group_ids, unassigned_tickets, workload
@@ -49,6 +49,20 @@ LEAD_KEYMAP_SCREENS: tuple[tuple[str, list[BindingType], list[BindingType]], ...
 )
 
 SUMMARY_THRESHOLD = 3  # more new assignments than this: one summary notice
+
+
+def apply_plan(cache: Cache, plan: Plan) -> list[int]:
+    """Queue every assignment of `plan` in one local transaction: all of them or none.
+
+    Returns the mutation ids (consecutive; the engine pushes them in one batch).
+    """
+    ids: list[int] = []
+    with cache.write():
+        for item in plan.assignments:
+            mutation_id = cache.assign_ticket(item.ticket_id, item.agent_id)
+            if mutation_id is not None:
+                ids.append(mutation_id)
+    return ids
 
 
 class AssignmentNotices:
@@ -201,9 +215,7 @@ class LeadActionsMixin:
             if not apply:
                 return
             try:
-                with self.cache.write():
-                    for item in plan.assignments:
-                        self.cache.assign_ticket(item.ticket_id, item.agent_id)
+                apply_plan(self.cache, plan)
             except (StoreError, ValueError) as exc:
                 app.notify(
                     f"Nothing assigned: {one_line(str(exc), 160)}",
@@ -226,4 +238,5 @@ __all__ = [
     "UNASSIGNED",
     "AssignmentNotices",
     "LeadActionsMixin",
+    "apply_plan",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -61,20 +62,20 @@ class DistributionScreen(ModalScreen[bool]):
         table.add_columns("Ticket", "Subject", "To", "Skills", "Load after")
         for item in self.plan.assignments:
             table.add_row(
-                f"#{item.ticket_id}",
-                Content(one_line(self.subjects.get(item.ticket_id, ""), 40)),
-                Content(one_line(item.agent_name, 24)),
-                Content(", ".join(item.matched_skills) or "—"),
-                f"{item.load_after}/{item.capacity}",
+                Text(f"#{item.ticket_id}"),
+                Text(one_line(self.subjects.get(item.ticket_id, ""), 40)),
+                Text(one_line(item.agent_name, 24)),
+                Text(", ".join(item.matched_skills) or "—"),
+                Text(f"{item.load_after}/{item.capacity}"),
                 key=str(item.ticket_id),
             )
         for unplaced in self.plan.unplaced:
             table.add_row(
-                f"#{unplaced.ticket_id}",
-                Content(one_line(self.subjects.get(unplaced.ticket_id, ""), 40)),
-                Content("— stays unassigned"),
-                Content(unplaced.reason),
-                "",
+                Text(f"#{unplaced.ticket_id}"),
+                Text(one_line(self.subjects.get(unplaced.ticket_id, ""), 40)),
+                Text("— stays unassigned"),
+                Text(unplaced.reason),
+                Text(""),
                 key=str(unplaced.ticket_id),
             )
         table.focus()

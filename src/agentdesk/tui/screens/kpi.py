@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -231,15 +232,15 @@ class KpiScreen(Screen[None]):
                 name = "(no group)"
             csat = "—" if s.csat_average is None else f"{s.csat_average:.2f} ({s.csat_count})"
             table.add_row(
-                Content(one_line(name, 30)),
-                str(s.tickets),
-                format_duration(s.first_reply.median),
-                format_duration(s.first_reply.p90),
-                format_duration(s.resolution.median),
-                format_duration(s.resolution.p90),
-                f"{format_rate(s.breach_rate)} ({s.breached}/{s.with_target})",
-                csat,
-                str(s.backlog_total),
+                Text(one_line(name, 30)),
+                Text(str(s.tickets)),
+                Text(format_duration(s.first_reply.median)),
+                Text(format_duration(s.first_reply.p90)),
+                Text(format_duration(s.resolution.median)),
+                Text(format_duration(s.resolution.p90)),
+                Text(f"{format_rate(s.breach_rate)} ({s.breached}/{s.with_target})"),
+                Text(csat),
+                Text(str(s.backlog_total)),
                 key=str(key),
             )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -136,13 +137,13 @@ class WorkloadScreen(Screen[None]):
         for agent in board.agents:
             age = agent.oldest_age(now)
             agents.add_row(
-                Content(one_line(agent.name, 30)),
-                Content(AVAILABILITY_SYMBOL.get(agent.availability, agent.availability)),
-                str(agent.open),
-                str(agent.pending),
-                Content(f"⚠ {agent.breaching}" if agent.breaching else "0"),
-                format_time_left(age) if age is not None else "—",
-                Content(capacity_text(agent.open, agent.capacity)),
+                Text(one_line(agent.name, 30)),
+                Text(AVAILABILITY_SYMBOL.get(agent.availability, agent.availability)),
+                Text(str(agent.open)),
+                Text(str(agent.pending)),
+                Text(f"⚠ {agent.breaching}" if agent.breaching else "0"),
+                Text(format_time_left(age) if age is not None else "—"),
+                Text(capacity_text(agent.open, agent.capacity)),
                 key=str(agent.agent_id),
             )
         if selected is not None:
@@ -154,13 +155,13 @@ class WorkloadScreen(Screen[None]):
         groups.clear()
         for group in board.groups:
             groups.add_row(
-                Content(one_line(group.name, 30)),
-                str(group.agents),
-                str(group.open),
-                str(group.pending),
-                Content(f"⚠ {group.breaching}" if group.breaching else "0"),
-                str(group.unassigned),
-                f"{group.open}/{group.capacity}",
+                Text(one_line(group.name, 30)),
+                Text(str(group.agents)),
+                Text(str(group.open)),
+                Text(str(group.pending)),
+                Text(f"⚠ {group.breaching}" if group.breaching else "0"),
+                Text(str(group.unassigned)),
+                Text(f"{group.open}/{group.capacity}"),
                 key=str(group.group_id),
             )
         names = ", ".join(one_line(g.name, 20) for g in board.groups) or "no groups"
