@@ -47,7 +47,7 @@ def run(quick: bool) -> list[Result]:
     seeding = guarded("seeding", lambda: bench_seeding(path, tickets, judge=not quick))
     results = seeding if isinstance(seeding, list) else seeding[1]
     if not quick:
-        results += guarded("seed 1,000,000 tickets", lambda: [bench_million()])
+        results += guarded("seed 1,000,000 tickets", bench_million)
     if isinstance(seeding, tuple):
         report = seeding[0]
         results += guarded("/v1/changes over HTTP", lambda: [bench_http_pull(path, report)])
@@ -131,23 +131,37 @@ def bare_insert_rate(seeded: Path) -> float:
     return rows / elapsed[0]
 
 
-def bench_million() -> Result:
+def bench_million() -> list[Result]:
+    """The million-ticket seed: wall time (the goal) and CPU time (what a busy shared
+    machine cannot inflate)."""
     path = Path.cwd() / "million.sqlite3"
     cpu_before = time.process_time()
     report = seed_database(f"sqlite:///{path}", tickets=1_000_000, seed=1)
     cpu = time.process_time() - cpu_before
     size_gib = path.stat().st_size / 2**30
     path.unlink()
-    return Result(
-        "seed 1,000,000 tickets (SQLite)",
-        report.seconds,
-        "s",
-        goal="< 180 s",
-        passed=report.seconds < 180,
-        higher_is_better=False,
-        notes=f"{report.rows:,} rows ({report.rows / report.seconds:,.0f} rows/s), "
-        f"{size_gib:.1f} GiB file; {cpu:.0f} s of CPU (wall time suffers on a busy machine)",
-    )
+    return [
+        Result(
+            "seed 1,000,000 tickets (SQLite): wall time",
+            report.seconds,
+            "s",
+            goal="< 180 s",
+            passed=report.seconds < 180,
+            higher_is_better=False,
+            notes=f"{report.rows:,} rows ({report.rows / report.seconds:,.0f} rows/s), "
+            f"{size_gib:.1f} GiB file",
+        ),
+        Result(
+            "seed 1,000,000 tickets (SQLite): CPU time",
+            cpu,
+            "s",
+            goal="< 180 s",
+            passed=cpu < 180,
+            higher_is_better=False,
+            notes="the seed is one process: on an idle machine wall time is CPU time plus "
+            "a little I/O; the gap to wall time is waiting for a core",
+        ),
+    ]
 
 
 # -- 2. initial sync over HTTP ------------------------------------------------------------
@@ -243,7 +257,8 @@ def bench_concurrent_pulls(quick: bool, clients: int = 100) -> list[Result]:
     url = f"{base}/{name}"
     try:
         report = seed_database(url, tickets=tickets, agents=clients, seed=1)
-        with served(url, workers=2) as base_url:
+        log = Path.cwd() / "serve.log"
+        with served(url, workers=2, log=log) as base_url:
             solo = asyncio.run(pull_all(base_url, report, 1))
             crowd = asyncio.run(pull_all(base_url, report, clients))
     finally:
@@ -260,7 +275,10 @@ def bench_concurrent_pulls(quick: bool, clients: int = 100) -> list[Result]:
             baseline_name="one client alone",
             higher_is_better=False,
             notes=f"{tickets:,}-ticket desk, {crowd.requests:,} requests of ≤ 500 rows, "
-            f"{crowd.rows / crowd.seconds:,.0f} rows/s in total over {crowd.seconds:.1f} s",
+            f"{crowd.rows / crowd.seconds:,.0f} rows/s in total over {crowd.seconds:.1f} s; "
+            f"{crowd.retries} GETs sent again on a fresh connection after a reused keep-alive "
+            "one was dropped (uvicorn closes connections idle for 5 s; under this load a "
+            "client's next request can cross that), as a sync client must",
         ),
         Result(
             f"{label}: p99 per page",
@@ -277,21 +295,23 @@ def bench_concurrent_pulls(quick: bool, clients: int = 100) -> list[Result]:
             goal="0",
             passed=crowd.errors == 0 and crowd.rows > 0,
             higher_is_better=False,
-            notes="; ".join(crowd.error_samples[:3]),
+            notes="; ".join([*sorted(set(crowd.error_samples))[:2], *server_troubles(log)]),
         ),
     ]
 
 
 @contextlib.contextmanager
-def served(url: str, workers: int) -> Iterator[str]:
-    """`agentdesk serve --db URL --workers N` on a free loopback port, as a child process."""
+def served(url: str, workers: int, log: Path) -> Iterator[str]:
+    """`agentdesk serve --db URL --workers N` on a free loopback port, as a child process
+    (its output goes to `log`)."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "agentdesk", "serve", "--db", url, "--port", str(port),
-         "--workers", str(workers)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "agentdesk", "serve", "--db", url, "--port", str(port),
+             "--workers", str(workers)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
     try:
         base_url = f"http://127.0.0.1:{port}"
         wait_until_serving(base_url)
@@ -305,12 +325,23 @@ def served(url: str, workers: int) -> Iterator[str]:
             process.wait()
 
 
+def server_troubles(log: Path) -> list[str]:
+    """Lines of the server's log that explain errors (workers killed or failing)."""
+    if not log.exists():
+        return []
+    lines = log.read_text(errors="replace").splitlines()
+    wanted = ("died", "Error", "error", "Traceback", "killed", "Killed")
+    hits = [line.strip() for line in lines if any(w in line for w in wanted)]
+    return [f"server log: {line[:160]}" for line in dict.fromkeys(hits)][:3]
+
+
 class PullStats:
     def __init__(self) -> None:
         self.latencies: list[float] = []
         self.rows = 0
         self.requests = 0
         self.errors = 0
+        self.retries = 0  # GETs sent again after a keep-alive race (not errors)
         self.error_samples: list[str] = []
         self.seconds = 0.0
 
@@ -367,20 +398,32 @@ async def login(
 async def sync_one(
     session: httpx.AsyncClient, token: str, start: asyncio.Event, stats: PullStats
 ) -> None:
+    """A full initial sync, page by page, the way a client does it: a GET that dies on a
+    reused keep-alive connection (the server closed it while idle) is sent again once;
+    any other failure, or a second one, counts as an error."""
     await start.wait()
     headers = {"Authorization": f"Bearer {token}"}
     cursor = ""
     while True:
         began = time.perf_counter()
-        try:
-            response = await session.get(
-                "/v1/changes", params={"cursor": cursor, "limit": 500}, headers=headers
-            )
-            page = response.json() if response.status_code == 200 else None
-        except (httpx.HTTPError, ValueError) as exc:
-            stats.errors += 1
-            stats.error_samples.append(f"{type(exc).__name__}: {exc}")
-            return
+        for attempt in range(2):
+            try:
+                response = await session.get(
+                    "/v1/changes", params={"cursor": cursor, "limit": 500}, headers=headers
+                )
+                page = response.json() if response.status_code == 200 else None
+                break
+            except (httpx.ReadError, httpx.RemoteProtocolError) as exc:
+                if attempt == 0:
+                    stats.retries += 1
+                    continue
+                stats.errors += 1
+                stats.error_samples.append(f"{type(exc).__name__} twice: {exc}")
+                return
+            except (httpx.HTTPError, ValueError) as exc:
+                stats.errors += 1
+                stats.error_samples.append(f"{type(exc).__name__}: {exc}")
+                return
         stats.latencies.append(time.perf_counter() - began)
         stats.requests += 1
         if page is None:
