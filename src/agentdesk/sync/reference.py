@@ -123,6 +123,29 @@ def _require(body: dict[str, Any], key: str, kind: type | tuple[type, ...], what
 
 
 def parse_change(raw: Any, what: str = "pull") -> Change:
+    """One change, validated. The common case is a few type checks (hot path: every row)."""
+    if type(raw) is dict:
+        entity = raw.get("entity")
+        row_id = raw.get("id")
+        op = raw.get("op")
+        version = raw.get("version")
+        data = raw.get("data")
+        id_type = type(row_id)
+        if (
+            entity in SYNCED_MODELS
+            and type(version) is int
+            and (id_type is int or (id_type is str and row_id))
+            and (
+                (op == "upsert" and type(data) is dict and data.get("id", row_id) == row_id)
+                or (op == "delete")
+            )
+        ):
+            return Change(entity, row_id, op, data if op == "upsert" else None, version)
+    return _explain_bad_change(raw, what)
+
+
+def _explain_bad_change(raw: Any, what: str) -> Change:
+    """The slow path: say precisely what is wrong with a change."""
     if not isinstance(raw, dict):
         raise ProtocolError(f"{what}: a change is not an object")
     entity = _require(raw, "entity", str, what)
@@ -132,18 +155,13 @@ def parse_change(raw: Any, what: str = "pull") -> Change:
     if not (_is_int(row_id) or (isinstance(row_id, str) and row_id)):
         raise ProtocolError(f"{what}: {entity} change has an invalid id")
     op = _require(raw, "op", str, what)
-    version = _require(raw, "version", int, what)
+    _require(raw, "version", int, what)
     data = raw.get("data")
     if op == "upsert":
         if not isinstance(data, dict):
             raise ProtocolError(f"{what}: upsert of {entity} {row_id} has no data object")
-        if data.get("id", row_id) != row_id:
-            raise ProtocolError(f"{what}: {entity} {row_id} carries data of another id")
-    elif op == "delete":
-        data = None
-    else:
-        raise ProtocolError(f"{what}: unknown op {op!r}")
-    return Change(entity=entity, id=row_id, op=op, data=data, version=version)
+        raise ProtocolError(f"{what}: {entity} {row_id} carries data of another id")
+    raise ProtocolError(f"{what}: unknown op {op!r}")
 
 
 def parse_pull_page(body: dict[str, Any], floor: int | None) -> PullPage:
@@ -254,15 +272,10 @@ class ReferenceBackend:
         self._http = _client(
             self.base_url, token=token, verify=verify, transport=transport, timeout=timeout
         )
-        # No read timeout on the event stream: keep-alives arrive every 15 s, the engine
-        # cancels the stream when it stops.
-        self._events_http = _client(
-            self.base_url,
-            token=token,
-            verify=verify,
-            transport=transport,
-            timeout=httpx.Timeout(None, connect=10.0),
-        )
+        self._token = token
+        self._verify = verify
+        self._transport = transport
+        self._events_http: httpx.AsyncClient | None = None  # made on first use (TLS setup)
         self._floors: dict[str, int] = {}  # cursor handed out -> highest version it covered
 
     async def pull(self, cursor: str | None, limit: int) -> PullPage:
@@ -311,6 +324,16 @@ class ReferenceBackend:
 
     async def events(self) -> AsyncIterator[Event]:
         """Server-sent events until the stream ends; errors map like every other call."""
+        if self._events_http is None:
+            # No read timeout on the event stream: keep-alives arrive every 15 s, the engine
+            # cancels the stream when it stops.
+            self._events_http = _client(
+                self.base_url,
+                token=self._token,
+                verify=self._verify,
+                transport=self._transport,
+                timeout=httpx.Timeout(None, connect=10.0),
+            )
         try:
             async with aconnect_sse(self._events_http, "GET", "/v1/events") as source:
                 if source.response.status_code >= 400:
@@ -347,7 +370,8 @@ class ReferenceBackend:
 
     async def aclose(self) -> None:
         await self._http.aclose()
-        await self._events_http.aclose()
+        if self._events_http is not None:
+            await self._events_http.aclose()
 
     async def __aenter__(self) -> ReferenceBackend:
         return self
