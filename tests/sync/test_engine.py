@@ -177,8 +177,18 @@ async def test_expired_token_stops_with_login_message_and_keeps_outbox(world: Wo
         lambda body: {**body, "changes": [{**body["changes"][0], "version": "x"}]},
         lambda body: {**body, "changes": [{**body["changes"][0], "entity": "nope"}]},
         lambda body: {**body, "changes": list(reversed(body["changes"]))},
+        lambda body: {**body, "changes": [_without_subject(c) for c in body["changes"]]},
     ],
-    ids=["not-object", "cursor-type", "missing", "duplicate", "version-type", "entity", "order"],
+    ids=[
+        "not-object",
+        "cursor-type",
+        "missing",
+        "duplicate",
+        "version-type",
+        "entity",
+        "order",
+        "row-field",
+    ],
 )
 async def test_malformed_pull_is_a_protocol_error_and_cache_untouched(
     world: World, rewrite: object
@@ -192,6 +202,14 @@ async def test_malformed_pull_is_a_protocol_error_and_cache_untouched(
     assert alice.cache.cursor is None
     assert alice.cache.ticket(world.ticket_ids[0]) is None
     await alice.close()
+
+
+def _without_subject(change: dict[str, object]) -> dict[str, object]:
+    if change["entity"] != "ticket":
+        return change
+    data = dict(change["data"])  # type: ignore[call-overload]
+    data.pop("subject")
+    return {**change, "data": data}
 
 
 async def test_garbage_body_is_a_protocol_error(world: World) -> None:

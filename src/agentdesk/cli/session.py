@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -116,6 +117,8 @@ def sync_now(
         return SyncOutcome(ok=False, error=str(exc), kind="offline")
     except BackendError as exc:
         return SyncOutcome(ok=False, error=str(exc), kind="error")
+    except (sqlite3.Error, OSError, ValueError) as exc:  # the local cache (locked, disk full)
+        raise UserError(f"sync failed on the local cache: {exc}") from exc
     return SyncOutcome(ok=True, report=report)
 
 

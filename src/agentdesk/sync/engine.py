@@ -293,6 +293,11 @@ class SyncEngine:
                     if exc.retry_after is not None:
                         delay = max(delay, exc.retry_after)
                     self.state.update(retry_in=delay)
+                except Exception as exc:  # a local failure (disk full, cache locked...)
+                    log.exception("sync pass failed")
+                    reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+                    self.state.update(status=SyncStatus.ERROR, reason=f"sync failed: {reason}")
+                    delay = self.backoff_cap
                 await self._sleep(delay)
         finally:
             if events is not None:

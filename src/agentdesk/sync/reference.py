@@ -34,6 +34,14 @@ from agentdesk.sync.backend import (
 MAX_PUSH_BATCH = 500  # the server answers 413 above this
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 _OUTCOMES = frozenset({"applied", "duplicate", "conflict", "rejected"})
+# Fields every upserted row must carry (the model's fields without a default; `id` may be
+# given by the change itself).
+_REQUIRED: dict[str, frozenset[str]] = {
+    entity: frozenset(
+        name for name, info in model.model_fields.items() if info.is_required() and name != "id"
+    )
+    for entity, model in SYNCED_MODELS.items()
+}
 
 
 def _client(
@@ -136,7 +144,12 @@ def parse_change(raw: Any, what: str = "pull") -> Change:
             and type(version) is int
             and (id_type is int or (id_type is str and row_id))
             and (
-                (op == "upsert" and type(data) is dict and data.get("id", row_id) == row_id)
+                (
+                    op == "upsert"
+                    and type(data) is dict
+                    and data.get("id", row_id) == row_id
+                    and data.keys() >= _REQUIRED[entity]
+                )
                 or (op == "delete")
             )
         ):
@@ -160,6 +173,9 @@ def _explain_bad_change(raw: Any, what: str) -> Change:
     if op == "upsert":
         if not isinstance(data, dict):
             raise ProtocolError(f"{what}: upsert of {entity} {row_id} has no data object")
+        missing = sorted(_REQUIRED[entity] - data.keys())
+        if missing:
+            raise ProtocolError(f"{what}: {entity} {row_id} lacks {', '.join(missing)}")
         raise ProtocolError(f"{what}: {entity} {row_id} carries data of another id")
     raise ProtocolError(f"{what}: unknown op {op!r}")
 
