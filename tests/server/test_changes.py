@@ -294,3 +294,69 @@ async def test_swarms_reach_members_and_who_sees_the_ticket(
     # the member does not see the ticket itself
     alice, _, _ = await pull_pass(client, world.auth("alice"), 100)
     assert world.tickets["billing"] not in ids(alice, "ticket")
+
+
+async def test_losing_sight_of_a_ticket_deletes_it_from_the_next_pull(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    t, g = world.tickets, world.groups
+    bob_headers = world.auth("bob")
+    _changes, bob_cursor, _ = await pull_pass(client, bob_headers, 100)
+    _changes, alice_cursor, _ = await pull_pass(client, world.auth("alice"), 100)
+
+    bob = world.agents["bob"].id
+
+    def mutation(mid: int, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        return {"id": mid, "name": name, "args": args}
+
+    moves = [
+        # out of support: bob (support) loses it
+        mutation(
+            1,
+            "ticket.update",
+            {
+                "ticket_id": t["unassigned"],
+                "fields": {"group_id": {"from": g["support"], "to": g["billing"]}},
+            },
+        ),
+        # bob only saw this billing ticket as its assignee
+        mutation(2, "ticket.assign", {"ticket_id": t["billing_bob"], "from": bob, "to": None}),
+        # alice keeps seeing her old ticket through her group
+        mutation(
+            3,
+            "ticket.assign",
+            {"ticket_id": t["own"], "from": world.agents["alice"].id, "to": bob},
+        ),
+    ]
+    response = await client.post(
+        "/v1/mutations",
+        json={"client_id": "admin", "mutations": moves},
+        headers=world.auth("root"),
+    )
+    assert [r["outcome"] for r in response.json()["results"]] == ["applied"] * 3
+
+    later, _, _ = await pull_pass(client, bob_headers, 100, bob_cursor)
+    deleted = {(c["entity"], c["id"]) for c in later if c["op"] == "delete"}
+    with world.engine.connect() as conn:
+        messages = table_of(Message)
+        lost_messages = set(
+            conn.execute(
+                select(messages.c.id).where(
+                    messages.c.ticket_id.in_([t["unassigned"], t["billing_bob"]])
+                )
+            ).scalars()
+        )
+    assert deleted == {("ticket", t["unassigned"]), ("ticket", t["billing_bob"])} | {
+        ("message", message_id) for message_id in lost_messages
+    }
+    upserted = {(c["entity"], c["id"]) for c in later if c["op"] == "upsert"}
+    assert ("ticket", t["own"]) in upserted  # now assigned to bob
+
+    alice_later, _, _ = await pull_pass(client, world.auth("alice"), 100, alice_cursor)
+    alice_deleted = {
+        c["id"] for c in alice_later if c["op"] == "delete" and c["entity"] == "ticket"
+    }
+    assert alice_deleted == {t["unassigned"]}  # not "own": her group still sees it
+    # dave (billing) gains the moved ticket and its thread, and is told to delete nothing
+    dave, _, _ = await pull_pass(client, world.auth("dave"), 100)
+    assert t["unassigned"] in ids(dave, "ticket")

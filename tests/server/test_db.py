@@ -94,3 +94,29 @@ def test_bad_urls_are_one_line(url: str, words: str) -> None:
         open_database(url)
     assert words in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_an_older_schema_is_migrated_keeping_its_data(fresh_db_url: str) -> None:
+    from alembic import command
+
+    from agentdesk.server.db import alembic_config, create_database_engine
+
+    engine = create_database_engine(fresh_db_url)
+    config = alembic_config()
+    with write_transaction(engine) as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO groups (name, description, version) VALUES ('kept', '', 1)"))
+    assert current_revision(engine) == "0001"
+    assert "ticket_access_losses" not in inspect(engine).get_table_names()
+    engine.dispose()
+
+    engine = open_database(fresh_db_url)
+    try:
+        assert current_revision(engine) == head_revision() != "0001"
+        assert "ticket_access_losses" in inspect(engine).get_table_names()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT name FROM groups")).scalars().all() == ["kept"]
+    finally:
+        engine.dispose()

@@ -23,15 +23,16 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import Connection, Table, and_, or_, select, text
+from sqlalchemy import Connection, Table, and_, exists, or_, select, text
 
+from agentdesk.domain.models import Message, SatisfactionRating, Ticket
 from agentdesk.server.auth import CurrentCaller
 from agentdesk.server.permissions import Caller
 from agentdesk.server.problems import Problem, responses
 from agentdesk.server.rowjson import data_expression, encode_str, id_encoder
 from agentdesk.server.state import ServerState, server_state
-from agentdesk.server.tables import SyncClient, Tombstone
-from agentdesk.server.visibility import row_filter
+from agentdesk.server.tables import SyncClient, TicketAccessLoss, Tombstone
+from agentdesk.server.visibility import row_filter, visible_tickets
 from agentdesk.server.wire import TABLES, table_of
 
 DEFAULT_LIMIT = 1000
@@ -40,6 +41,10 @@ FIRST_CHUNK = 256
 
 TOMBSTONES = table_of(Tombstone)
 SYNC_CLIENTS = table_of(SyncClient)
+LOSSES = table_of(TicketAccessLoss)
+TICKETS = table_of(Ticket)
+MESSAGES = table_of(Message)
+RATINGS = table_of(SatisfactionRating)
 
 router = APIRouter(prefix="/v1", tags=["sync"])
 
@@ -145,6 +150,52 @@ def _tombstone_stream(conn: Connection, order: int, after: int, limit: int) -> I
         size = min(size * 4, limit + 1)
 
 
+def _access_loss_stream(
+    conn: Connection, caller: Caller, order: int, after: int, limit: int
+) -> Iterator[_Item]:
+    """Deletions of tickets (with their messages and ratings) the caller can no longer see."""
+    if caller.is_admin or after == 0:  # admins see everything; a first sync has nothing to drop
+        return
+    lost_by = LOSSES.c.agent_id == caller.agent_id
+    if caller.group_ids:
+        lost_by = or_(lost_by, LOSSES.c.group_id.in_(sorted(caller.group_ids)))
+    visible = visible_tickets(caller)
+    still_visible = exists().where(TICKETS.c.id == LOSSES.c.ticket_id, visible)
+    version, pk = LOSSES.c.version, LOSSES.c.id
+    size = min(limit + 1, FIRST_CHUNK)
+    last: tuple[int, int] | None = None
+    dropped: set[int] = set()  # a ticket lost twice within one page is deleted once
+    while True:
+        query = select(pk, version, LOSSES.c.ticket_id).where(lost_by, ~still_visible)
+        if last is None:
+            query = query.where(version > after)
+        else:
+            query = query.where(version >= last[0], or_(version > last[0], pk > last[1]))
+        rows = conn.execute(query.order_by(version, pk).limit(size)).all()
+        for loss_id, loss_version, ticket_id in rows:
+            if ticket_id in dropped:
+                continue
+            dropped.add(ticket_id)
+            deletions = [("ticket", str(ticket_id))]
+            for entity, table in (("message", MESSAGES), ("satisfaction_rating", RATINGS)):
+                ids = conn.execute(select(table.c.id).where(table.c.ticket_id == ticket_id))
+                deletions += [(entity, _json_id(row_id)) for row_id in ids.scalars()]
+            for position, (entity, id_json) in enumerate(deletions):
+                text_ = (
+                    f'{{"entity":"{entity}","id":{id_json},'
+                    f'"op":"delete","version":{loss_version},"data":null}}'
+                )
+                yield (loss_version, order, (loss_id, position), text_)
+        if len(rows) < size:
+            return
+        last = (rows[-1][1], rows[-1][0])
+        size = min(size * 4, limit + 1)
+
+
+def _json_id(value: Any) -> str:
+    return str(value) if isinstance(value, int) else encode_str(str(value))
+
+
 def encode_cursor(version: int, caller: Caller) -> str:
     return f"{version}.{caller.scope_key()}"
 
@@ -177,6 +228,7 @@ def read_page(
         for order, entity in enumerate(TABLES)
     ]
     streams.append(_tombstone_stream(conn, len(streams), after, limit))
+    streams.append(_access_loss_stream(conn, caller, len(streams), after, limit))
     changes: list[str] = []
     covered = after
     has_more = False

@@ -65,7 +65,7 @@ from agentdesk.server.permissions import (
 )
 from agentdesk.server.problems import Problem, responses
 from agentdesk.server.state import ServerState, server_state
-from agentdesk.server.tables import MutationRecord, SyncClient
+from agentdesk.server.tables import MutationRecord, SyncClient, TicketAccessLoss
 from agentdesk.server.wire import json_response, plain, table_of
 
 log = logging.getLogger("agentdesk.server")
@@ -83,6 +83,7 @@ SWARM_MESSAGES = table_of(SwarmMessage)
 POLICIES = table_of(SlaPolicy)
 CLIENTS = table_of(SyncClient)
 RECORDS = table_of(MutationRecord)
+ACCESS_LOSSES = table_of(TicketAccessLoss)
 
 router = APIRouter(prefix="/v1", tags=["sync"])
 
@@ -216,7 +217,23 @@ def _write_ticket(ctx: Context, ticket: dict[str, Any], effect: TicketEffect) ->
     )
     if "group_id" in changes or "assignee_id" in changes:
         _touch_dependents(ctx, ticket, version)
+        _record_access_loss(ctx, ticket, changes, version)
     return version
+
+
+def _record_access_loss(
+    ctx: Context, ticket: dict[str, Any], changes: dict[str, Any], version: int
+) -> None:
+    """The ticket left a group or an assignee: their pulls may have to drop it."""
+    old_group = ticket.get("group_id") if "group_id" in changes else None
+    old_assignee = ticket.get("assignee_id") if "assignee_id" in changes else None
+    if old_group is None and old_assignee is None:
+        return
+    ctx.conn.execute(
+        insert(ACCESS_LOSSES).values(
+            ticket_id=ticket["id"], group_id=old_group, agent_id=old_assignee, version=version
+        )
+    )
 
 
 def _touch_dependents(ctx: Context, ticket: dict[str, Any], version: int) -> None:

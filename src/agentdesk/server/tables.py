@@ -89,3 +89,19 @@ class MutationRecord(SQLModel, table=True):
     name: str
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class TicketAccessLoss(SQLModel, table=True):
+    """A ticket left a group or an assignee: who may have lost sight of it, and when.
+
+    Pulls of agents in `group_id` (or who are `agent_id`) turn it into deletions of the ticket
+    and its thread, if they cannot see the ticket any more (docs/protocol.md, Pull).
+    """
+
+    __tablename__ = "ticket_access_losses"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(index=True)
+    group_id: int | None = None
+    agent_id: int | None = None
+    version: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
