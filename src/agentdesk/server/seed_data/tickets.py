@@ -22,10 +22,10 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from agentdesk.domain.enums import AuthorKind, Channel, Priority, Status, Tier
-from agentdesk.domain.sla import due_times, next_due
+from agentdesk.domain.sla import due_times
 from agentdesk.server.seed_data.people import (
     BROWSERS,
     COURIERS,
@@ -81,7 +81,9 @@ RATING_COLUMNS: tuple[str, ...] = (
     "version",
 )
 
+T = TypeVar("T")
 MINUTE, HOUR, DAY = 60, 3600, 86400
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 BACKLOG_STATUS = (
     (Status.NEW, 0.3),
     (Status.OPEN, 0.4),
@@ -103,15 +105,35 @@ SIGN_OFFS = ("Thanks", "Best regards", "Kind regards", "Cheers", "Many thanks", 
 EXTRA_TAGS = (("repeat-customer", 0.04), ("escalated", 0.03), ("vip", 0.0))
 
 
-def format_ts(ts: int, _days: dict[int, str] = {}) -> str:  # noqa: B006 (a deliberate cache)
+_TIMES_OF_DAY: list[str] = []  # "HH:MM:SS.000000" for each second of a day, built on first use
+_DAY_PREFIXES: dict[int, str] = {}
+
+
+def format_ts(ts: int) -> str:
     """Epoch seconds as the stored UTC text (`2026-11-24 10:00:00.000000`), fast."""
+    if not _TIMES_OF_DAY:
+        _TIMES_OF_DAY.extend(
+            f"{h:02d}:{m:02d}:{s:02d}.000000"
+            for h in range(24)
+            for m in range(60)
+            for s in range(60)
+        )
     day, seconds = divmod(ts, DAY)
-    prefix = _days.get(day)
+    prefix = _DAY_PREFIXES.get(day)
     if prefix is None:
-        prefix = _days[day] = time.strftime("%Y-%m-%d ", time.gmtime(day * DAY))
-    hours, rest = divmod(seconds, HOUR)
-    minutes, secs = divmod(rest, MINUTE)
-    return f"{prefix}{hours:02d}:{minutes:02d}:{secs:02d}.000000"
+        prefix = _DAY_PREFIXES[day] = time.strftime("%Y-%m-%d ", time.gmtime(day * DAY))
+    return prefix + _TIMES_OF_DAY[seconds]
+
+
+def _randrange(rng: random.Random, start: int, stop: int | None = None) -> int:
+    """`rng.randrange` for the hot loop: one `random()` (several times faster)."""
+    if stop is None:
+        return int(rng.random() * start)
+    return start + int(rng.random() * (stop - start))
+
+
+def _choice(rng: random.Random, items: Sequence[T]) -> T:
+    return items[int(rng.random() * len(items))]
 
 
 def uuid7_at(ms: int, rand: int) -> str:
@@ -171,6 +193,7 @@ class TicketWorld:
     priority_pickers: list[Picker] = field(init=False)
     channel_pickers: list[Picker] = field(init=False)
     tag_json: dict[tuple[str, ...], str] = field(default_factory=dict)
+    _due_offsets: dict[tuple[Tier, Priority], tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.scenario_picker = Picker([(i, s.weight) for i, s in enumerate(SCENARIOS)])
@@ -180,6 +203,19 @@ class TicketWorld:
     def pick_customer(self, rng: random.Random) -> int:
         """An index into `customers`, skewed: some customers write often, most rarely."""
         return int(len(self.customers) * rng.random() ** 1.7)
+
+    def due_offsets(self, tier: Tier, priority: Priority) -> tuple[int, int]:
+        """Seconds from creation to (first reply due, resolution due), by `domain.sla`."""
+        key = (tier, priority)
+        offsets = self._due_offsets.get(key)
+        if offsets is None:
+            dues = due_times(_EPOCH, priority, self.policies[tier][1])
+            assert dues.first_reply_due is not None and dues.resolution_due is not None
+            offsets = self._due_offsets[key] = (
+                int((dues.first_reply_due - _EPOCH).total_seconds()),
+                int((dues.resolution_due - _EPOCH).total_seconds()),
+            )
+        return offsets
 
     def targets(self, tier: Tier, priority: Priority) -> tuple[int, int]:
         """(first reply, resolution) minutes for a customer tier and priority."""
@@ -249,10 +285,10 @@ def plan_timeline(world: TicketWorld, tickets: int) -> Timeline:
     span_days = (end - start) // DAY
     history: list[int] = []
     for _ in range(tickets - len(backlog)):
-        day = rng.randrange(span_days)
+        day = _randrange(rng, span_days)
         if (start // DAY + day + 3) % 7 >= 5 and rng.random() < 0.5:  # weekends are quieter
-            day = rng.randrange(span_days)
-        ts = start + day * DAY + hour_picker.pick(rng) * HOUR + rng.randrange(HOUR)
+            day = _randrange(rng, span_days)
+        ts = start + day * DAY + hour_picker.pick(rng) * HOUR + _randrange(rng, HOUR)
         history.append(min(ts, end))
     history.sort()
 
@@ -298,50 +334,50 @@ class Placeholders(dict[str, str]):
     def _draw(self, key: str) -> str:
         rng = self._rng
         if key == "order":
-            return f"NW-{rng.randrange(1_000_000, 9_999_999)}"
+            return f"NW-{_randrange(rng, 1_000_000, 9_999_999)}"
         if key == "product":
-            return rng.choice(PRODUCTS)
+            return _choice(rng, PRODUCTS)
         if key == "amount":
             symbol = "$€£"[int(rng.random() ** 1.5 * 3)]
-            return f"{symbol}{rng.randrange(900, 89_900) / 100:.2f}"
+            return f"{symbol}{_randrange(rng, 900, 89_900) / 100:.2f}"
         if key == "date":
-            when = self._created - rng.randrange(DAY, 20 * DAY)
+            when = self._created - _randrange(rng, DAY, 20 * DAY)
             return time.strftime("%d %B", time.gmtime(when)).lstrip("0")
         if key == "invoice":
             year = time.gmtime(self._created).tm_year
-            return f"INV-{year}-{rng.randrange(1, 99_999):05d}"
+            return f"INV-{year}-{_randrange(rng, 1, 99_999):05d}"
         if key == "plan":
-            return rng.choice(PLANS[1:])
+            return _choice(rng, PLANS[1:])
         if key == "other_plan":
-            return rng.choice(PLANS[:3])
+            return _choice(rng, PLANS[:3])
         if key == "courier":
-            return rng.choice(COURIERS)
+            return _choice(rng, COURIERS)
         if key == "tracking":
-            return f"{rng.choice(('1Z', 'JD', 'CP', 'LX', ''))}{rng.randrange(10**9, 10**10)}"
+            return f"{_choice(rng, ('1Z', 'JD', 'CP', 'LX', ''))}{_randrange(rng, 10**9, 10**10)}"
         if key == "last4":
-            return f"{rng.randrange(10_000):04d}"
+            return f"{_randrange(rng, 10_000):04d}"
         if key == "error":
-            return rng.choice(ERRORS)
+            return _choice(rng, ERRORS)
         if key == "browser":
-            return rng.choice(BROWSERS)
+            return _choice(rng, BROWSERS)
         if key == "os":
-            return rng.choice(OPERATING_SYSTEMS)
+            return _choice(rng, OPERATING_SYSTEMS)
         if key == "feature":
-            return rng.choice(FEATURES)
+            return _choice(rng, FEATURES)
         if key == "city":
-            return rng.choice(self._pools.cities)
+            return _choice(rng, self._pools.cities)
         if key == "street":
-            return rng.choice(self._pools.streets)
+            return _choice(rng, self._pools.streets)
         if key == "days":
-            return str(rng.randrange(3, 21))
+            return str(_randrange(rng, 3, 21))
         if key == "count":
-            return str(rng.randrange(12, 4800))
+            return str(_randrange(rng, 12, 4800))
         if key == "app_version":
-            return f"{rng.randrange(3, 6)}.{rng.randrange(20)}.{rng.randrange(10)}"
+            return f"{_randrange(rng, 3, 6)}.{_randrange(rng, 20)}.{_randrange(rng, 10)}"
         if key == "region":
-            return rng.choice(REGIONS)
+            return _choice(rng, REGIONS)
         if key == "hours":
-            when = self._created - rng.randrange(10 * MINUTE, 3 * HOUR)
+            when = self._created - _randrange(rng, 10 * MINUTE, 3 * HOUR)
             return time.strftime("%H:%M UTC", time.gmtime(when))
         raise KeyError(key)
 
@@ -357,7 +393,7 @@ def customer_text(
     if channel is Channel.EMAIL:
         if not opening:
             return f"{text}\n\n{first}"
-        return f"{rng.choice(GREETINGS)}\n\n{text}\n\n{rng.choice(SIGN_OFFS)},\n{first}"
+        return f"{_choice(rng, GREETINGS)}\n\n{text}\n\n{_choice(rng, SIGN_OFFS)},\n{first}"
     if channel is Channel.SOCIAL:
         framed = f"@{BRAND}Help {text}"
         return framed if len(framed) <= 280 else framed[:279] + "…"
@@ -449,7 +485,7 @@ def generate_chunk(
             else:
                 first_reply = created + int(fr_target * MINUTE * rng.uniform(1.0, 3.0))
             solved = first_reply + int(res_target * MINUTE * rng.uniform(0.05, 0.9))
-            solved = min(solved, now - rng.randrange(MINUTE, HOUR))
+            solved = min(solved, now - _randrange(rng, MINUTE, HOUR))
             first_reply = min(first_reply, solved - MINUTE)
             status = Status.CLOSED if solved < now - 4 * DAY else Status.SOLVED
             first_reply_at: int | None = first_reply
@@ -471,39 +507,39 @@ def generate_chunk(
         # The thread.
         thread: list[tuple[int, bool, str, int, str]] = []  # (ts, public, author, id, body)
         topic = _cap(scenario.key.replace("-", " "))
-        opening = rng.choice(scenario.openings).format_map(ph)
+        opening = _choice(rng, scenario.openings).format_map(ph)
         body = customer_text(rng, opening, channel, first, topic, opening=True)
         thread.append((created, True, AuthorKind.CUSTOMER.value, customer.id, body))
         end = solved_at if solved_at is not None else now
         if first_reply_at is not None:
-            reply = rng.choice(scenario.replies).format_map(ph)
+            reply = _choice(rng, scenario.replies).format_map(ph)
             thread.append(
                 (first_reply_at, True, AuthorKind.AGENT.value, agent.id,
                  agent_text(reply, channel, first, agent))
             )  # fmt: skip
             if rng.random() < (0.45 if spec is None else 0.5):
                 follow_ts = first_reply_at + int((end - first_reply_at) * rng.uniform(0.1, 0.5))
-                text = rng.choice(scenario.follow_ups).format_map(ph)
+                text = _choice(rng, scenario.follow_ups).format_map(ph)
                 body = customer_text(rng, text, channel, first, topic, opening=False)
                 thread.append((follow_ts, True, AuthorKind.CUSTOMER.value, customer.id, body))
                 if spec is None or status is Status.PENDING:
                     answer_ts = follow_ts + int((end - follow_ts) * rng.uniform(0.2, 0.7))
-                    reply = rng.choice(scenario.replies).format_map(ph)
+                    reply = _choice(rng, scenario.replies).format_map(ph)
                     thread.append(
                         (answer_ts, True, AuthorKind.AGENT.value, agent.id,
                          agent_text(reply, channel, first, agent))
                     )  # fmt: skip
         elif rng.random() < 0.3:
             follow_ts = created + int((now - created) * rng.uniform(0.3, 0.9))
-            text = rng.choice(scenario.follow_ups).format_map(ph)
+            text = _choice(rng, scenario.follow_ups).format_map(ph)
             body = customer_text(rng, text, channel, first, topic, opening=False)
             thread.append((follow_ts, True, AuthorKind.CUSTOMER.value, customer.id, body))
         if status is Status.ON_HOLD or rng.random() < 0.3:
             note_ts = created + int((end - created) * rng.uniform(0.2, 0.8))
-            note = rng.choice(scenario.notes).format_map(ph)
+            note = _choice(rng, scenario.notes).format_map(ph)
             thread.append((note_ts, False, AuthorKind.AGENT.value, agent.id, note))
         if solved_at is not None:
-            text = rng.choice(scenario.resolutions).format_map(ph)
+            text = _choice(rng, scenario.resolutions).format_map(ph)
             thread.append(
                 (solved_at, True, AuthorKind.AGENT.value, agent.id,
                  agent_text(text, channel, first, agent))
@@ -512,7 +548,7 @@ def generate_chunk(
 
         channel_value = channel.value
         for ts, public, author_kind, author_id, text in thread:
-            message_id = uuid7_at(ts * 1000 + rng.randrange(1000), rng.getrandbits(74))
+            message_id = uuid7_at(ts * 1000 + _randrange(rng, 1000), rng.getrandbits(74))
             messages_append(
                 (message_id, ticket_id, public, author_kind, author_id, text, channel_value,
                  format_ts(ts), message_version)
@@ -520,9 +556,10 @@ def generate_chunk(
             message_version += 1
 
         # SLA fields through the domain's maths.
-        dues = due_times(_dt(created), priority, world.policies[customer.tier][1])
-        fr_due, res_due = dues.first_reply_due, dues.resolution_due
-        sla_due = next_due(status, _dt_or_none(first_reply_at), fr_due, res_due)
+        fr_offset, res_offset = world.due_offsets(customer.tier, priority)
+        fr_due = created + fr_offset
+        res_due = created + res_offset
+        sla_due = next_due_ts(status, first_reply_at, fr_due, res_due)
 
         tags = scenario.tags
         if customer.tier is Tier.ENTERPRISE:
@@ -539,7 +576,7 @@ def generate_chunk(
         tickets_append(
             (
                 ticket_id,
-                rng.choice(scenario.subjects).format_map(ph),
+                _choice(rng, scenario.subjects).format_map(ph),
                 status.value,
                 priority.value,
                 channel_value,
@@ -552,9 +589,9 @@ def generate_chunk(
                 format_ts(thread[-1][0] if solved_at is None else max(solved_at, thread[-1][0])),
                 format_ts(first_reply_at) if first_reply_at is not None else None,
                 format_ts(solved_at) if solved_at is not None else None,
-                _fmt_dt(fr_due),
-                _fmt_dt(res_due),
-                _fmt_dt(sla_due),
+                format_ts(fr_due),
+                format_ts(res_due),
+                format_ts(sla_due) if sla_due is not None else None,
                 None,
                 first_version + position - start,
             )
@@ -562,9 +599,9 @@ def generate_chunk(
 
         if solved_at is not None and rng.random() < RATING_SHARE:
             score = score_picker.pick(rng)
-            rated = min(now - MINUTE, solved_at + rng.randrange(HOUR, 2 * DAY))
+            rated = min(now - MINUTE, solved_at + _randrange(rng, HOUR, 2 * DAY))
             ratings_append(
-                (rating_id, ticket_id, customer.id, score, rng.choice(RATING_COMMENTS[score]),
+                (rating_id, ticket_id, customer.id, score, _choice(rng, RATING_COMMENTS[score]),
                  format_ts(rated), 0)
             )  # fmt: skip
             rating_id += 1
@@ -579,13 +616,12 @@ def generate_chunk(
     return out
 
 
-def _dt(ts: int) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
-
-
-def _dt_or_none(ts: int | None) -> datetime | None:
-    return None if ts is None else _dt(ts)
-
-
-def _fmt_dt(value: datetime | None) -> str | None:
-    return None if value is None else format_ts(int(value.timestamp()))
+def next_due_ts(
+    status: Status, first_reply_at: int | None, first_reply_due: int, resolution_due: int
+) -> int | None:
+    """`domain.sla.next_due` on epoch seconds (checked against it by tests/seed)."""
+    if not status.is_active:
+        return None
+    if first_reply_at is None:
+        return min(first_reply_due, resolution_due)
+    return resolution_due
