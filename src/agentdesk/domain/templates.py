@@ -99,6 +99,22 @@ def check(body: str) -> None:
 
 
 def _parse(body: str) -> Any:
+    """The parsed template (parsed bodies are kept: they are immutable and reused often)."""
+    found = _PARSED.get(body)
+    if found is not None:
+        return found
+    template = _parse_uncached(body)
+    if len(_PARSED) >= _PARSED_KEEP:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[body] = template
+    return template
+
+
+_PARSED: dict[str, Any] = {}
+_PARSED_KEEP = 512
+
+
+def _parse_uncached(body: str) -> Any:
     try:
         return _ENV.from_string(body)
     except LiquidError as exc:

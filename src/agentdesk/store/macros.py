@@ -54,6 +54,18 @@ def find_canned(cache: Cache, title_or_id: str) -> dict[str, Any]:
     raise StoreError(f"{len(prefix)} canned responses match {wanted!r}: {names}")
 
 
+def canned_fingerprint(cache: Cache) -> tuple[Any, ...]:
+    """Changes whenever the visible canned responses may have changed (cheap to read).
+
+    Every change moves one of: the row count, the highest version (pulled rows), the latest
+    `updated_at` (local creates and edits, and their roll-back), or the profile's agent.
+    """
+    row = cache.conn.execute(
+        "SELECT count(*), max(version), max(updated_at) FROM canned_responses"
+    ).fetchone()
+    return (*tuple(row), cache.agent_id)
+
+
 # ---- rendering for a ticket ----------------------------------------------------------------
 
 
@@ -94,7 +106,9 @@ def plan_macro(cache: Cache, ticket_id: int, canned: Mapping[str, Any]) -> Macro
         raise StoreError(f"ticket #{ticket_id} is not in the local cache")
     rendered = render(canned["body"], macro_context(cache, ticket_id))
     actions = canned.get("actions") or {}
-    names = {a["id"]: a["name"] for a in cache.agents()}
+    names = {}
+    if "assignee_id" in actions:
+        names = {a["id"]: a["name"] for a in cache.agents()}
     return MacroPlan(
         ticket_id=ticket_id,
         canned=dict(canned),

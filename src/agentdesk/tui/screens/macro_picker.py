@@ -14,6 +14,7 @@ control characters are made visible.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -26,11 +27,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from agentdesk.domain.fuzzy import Candidate, Match, prepare, rank
+from agentdesk.domain.fuzzy import Candidate, Match, Ranker, prepare
 from agentdesk.domain.templates import TemplateError
 from agentdesk.domain.text import one_line, visible
 from agentdesk.store import Cache, StoreError
-from agentdesk.store.macros import MacroPlan, plan_macro, usage_scores
+from agentdesk.store.macros import MacroPlan, canned_fingerprint, plan_macro, usage_scores
 
 LIST_LIMIT = 40
 MISSING_STYLE = "reverse bold $warning"
@@ -107,6 +108,24 @@ def preview_content(
     return Content.assemble(*parts)
 
 
+_PREPARED: weakref.WeakKeyDictionary[
+    Cache, tuple[Any, dict[str, dict[str, Any]], list[Candidate]]
+] = weakref.WeakKeyDictionary()
+
+
+def _prepared(cache: Cache) -> tuple[dict[str, dict[str, Any]], list[Candidate]]:
+    """Rows by id and match candidates, kept while the canned responses are unchanged."""
+    stamp = canned_fingerprint(cache)
+    found = _PREPARED.get(cache)
+    if found is not None and found[0] == stamp:
+        return found[1], found[2]
+    rows = cache.canned_responses()
+    by_id = {row["id"]: row for row in rows}
+    candidates = prepare(rows)
+    _PREPARED[cache] = (stamp, by_id, candidates)
+    return by_id, candidates
+
+
 class MacroPicker(ModalScreen[MacroChoice | None]):
     """Pick a canned response for one ticket (or for several marked tickets)."""
 
@@ -125,8 +144,7 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
         self.ticket_ids = list(ticket_ids)
         self.initial_query = query
         self.rows: dict[str, dict[str, Any]] = {}
-        self.candidates: list[Candidate] = []
-        self.usage: dict[str, float] = {}
+        self.ranker = Ranker([], {})
         self.shown: list[Match] = []
         self._preview_cache: dict[str, tuple[MacroPlan | None, str | None]] = {}
 
@@ -155,15 +173,14 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
     # -- data ------------------------------------------------------------------------
 
     def load(self) -> None:
-        rows = self.cache.canned_responses()
-        self.rows = {row["id"]: row for row in rows}
-        self.candidates = prepare(rows)
-        self.usage = usage_scores(self.cache)
+        """Read the responses (reused while the cache has not changed) and the usage."""
+        self.rows, candidates = _prepared(self.cache)
+        self.ranker = Ranker(candidates, usage_scores(self.cache))
         self._preview_cache.clear()
 
     def filter(self, query: str) -> None:
         """Re-rank for `query` and refill the list (the per-keystroke work)."""
-        self.shown = rank(query, self.candidates, self.usage, limit=LIST_LIMIT)
+        self.shown = self.ranker.rank(query, limit=LIST_LIMIT)
         options = self.query_one("#macro-list", OptionList)
         options.clear_options()
         options.add_options([Option(title_content(m), id=m.candidate.id) for m in self.shown])
