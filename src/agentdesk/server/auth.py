@@ -7,7 +7,9 @@ caller's rate-limit bucket (429 with Retry-After when empty).
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,7 +20,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from agentdesk.domain.enums import Role
 from agentdesk.domain.models import Agent
 from agentdesk.domain.timeutil import utcnow
-from agentdesk.server.passwords import new_token, token_digest, verify_password
+from agentdesk.server.passwords import hash_password, new_token, token_digest, verify_password
 from agentdesk.server.permissions import Caller
 from agentdesk.server.problems import Problem, responses
 from agentdesk.server.state import ServerState, server_state
@@ -121,6 +123,12 @@ def require_role(*roles: Role) -> Any:
     return Depends(_check)
 
 
+@cache
+def _decoy_hash() -> str:
+    """A hash to check unknown emails against, so timing does not tell which emails exist."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -142,7 +150,10 @@ def login(
             .join(CREDENTIALS, CREDENTIALS.c.agent_id == AGENTS.c.id)
             .where(func.lower(AGENTS.c.email) == email)
         ).first()
-    if row is None or not row.active or not verify_password(body.password, row.password_hash):
+    if row is None:
+        verify_password(body.password, _decoy_hash())  # same time as a real check
+        raise unauthenticated("wrong email or password")
+    if not verify_password(body.password, row.password_hash) or not row.active:
         raise unauthenticated("wrong email or password")
     token = new_token()
     now = utcnow()
