@@ -259,9 +259,9 @@ class RTInstance:
             if secret:
                 self.tokens[name] = secret.strip()
 
-    def _run(self, command: list[str]) -> str:
+    def _run(self, command: list[str], timeout: float = 300) -> str:
         done = subprocess.run(
-            command, env=self.env, capture_output=True, text=True, timeout=300, cwd=self.root
+            command, env=self.env, capture_output=True, text=True, timeout=timeout, cwd=self.root
         )
         if done.returncode != 0:
             tail = " | ".join(done.stderr.strip().splitlines()[-3:])
@@ -331,7 +331,7 @@ class RTInstance:
         RT's Perl API (REST 2 would take minutes for thousands): for benchmarks."""
         script = self.root / "seed_bulk.pl"
         script.write_text(_BULK_SCRIPT.format(lib=RT_LIB))
-        self._run(["perl", str(script), str(count), queue, "alice", prefix])
+        self._run(["perl", str(script), str(count), queue, "alice", prefix], timeout=3600)
 
     # -- REST 2 as a user ---------------------------------------------------------------------
     def api(self, user: str = "root") -> RTApi:
