@@ -305,3 +305,25 @@ async def test_exactly_once_on_postgresql(tmp_path: Path, postgres_url: str) -> 
     assert alice.cache.pending_count() == 0
     await alice.close()
     world.engine.dispose()
+
+
+async def test_a_server_that_lost_the_client_history_is_an_error_not_a_stall(
+    world: World,
+) -> None:
+    alice = world.client("alice")
+    await alice.sync()
+    alice.cache.update_ticket(world.ticket_ids[0], priority="high")
+    await alice.sync()
+    alice.cache.update_ticket(world.ticket_ids[0], priority="low")  # mutation 2
+    world.app.inject(
+        Fault(
+            "/v1/mutations",
+            "rewrite",
+            rewrite=lambda body: {"last_mutation_id": 0, "results": []},
+        )
+    )
+    with pytest.raises(ProtocolError, match="history was lost"):
+        await alice.sync()
+    assert alice.engine.state.current.status is SyncStatus.ERROR
+    assert alice.cache.pending_count() == 1  # kept
+    await alice.close()

@@ -216,6 +216,13 @@ def parse_push_answer(
     _require(body, "last_mutation_id", int, what)
     if len(raw_results) > len(sent):
         raise ProtocolError(f"{what}: more results than mutations sent")
+    if not raw_results and sent and body["last_mutation_id"] < sent[0].id - 1:
+        # A gap the client cannot fill: the server lost this client's history (restored
+        # from a backup?). Retrying would stall silently; say so instead.
+        raise ProtocolError(
+            f"{what}: the server expects mutation {body['last_mutation_id'] + 1} of this "
+            f"client but the oldest queued one is {sent[0].id}; its history was lost"
+        )
     results: list[MutationResult] = []
     for raw, mutation in zip(raw_results, sent, strict=False):
         if not isinstance(raw, dict):
