@@ -140,3 +140,17 @@ async def test_events_need_a_token(world: World, server: EmbeddedServer) -> None
         response = await client.get("/v1/events")
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_closed_streams_unsubscribe(world: World, server: EmbeddedServer) -> None:
+    broadcaster = server.app.state.server.broadcaster
+    async with httpx.AsyncClient(base_url=server.url, timeout=EVENT_TIMEOUT) as client:
+        for _ in range(3):
+            async with client.stream("GET", "/v1/events", headers=world.auth("alice")) as stream:
+                lines = stream.aiter_lines()
+                assert await asyncio.wait_for(anext(lines), EVENT_TIMEOUT) == ": connected"
+                assert broadcaster.subscriber_count >= 1
+    deadline = asyncio.get_running_loop().time() + EVENT_TIMEOUT
+    while broadcaster.subscriber_count:
+        assert asyncio.get_running_loop().time() < deadline, "a closed stream stayed subscribed"
+        await asyncio.sleep(0.05)
