@@ -6,6 +6,7 @@ it and checked there.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -241,3 +242,86 @@ async def test_picker_ranks_by_match_then_own_use(tmp_path: Path) -> None:
         await until(pilot, lambda: [m.candidate.title for m in picker.shown] == ["Refund approved"])
         assert picker.shown[0].title_positions == (0, 2, 4, 5)
     await alice.close()
+
+
+def _editor_script(tmp_path: Path, python: str) -> str:
+    """An $EDITOR that rewrites the file with a Python snippet (`text` in, `text` out)."""
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import sys\n"
+        "path = sys.argv[1]\n"
+        "text = open(path, encoding='utf-8').read()\n"
+        f"{python}\n"
+        "open(path, 'w', encoding='utf-8').write(text)\n"
+    )
+    return f"{sys.executable} {script}"
+
+
+async def test_manage_from_the_picker(tmp_path: Path, monkeypatch) -> None:
+    world, alice = await desk(tmp_path)
+    lee = world.client("lee")
+    await lee.sync()
+    create_canned(lee.cache, title="Team greeting", body="Hello from the team", shared=True)
+    await lee.sync()
+    await alice.sync()
+    app = make_app(alice)
+    async with app.run_test(size=(140, 44)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        picker = MacroPicker(alice.cache, [world.ticket_ids[0]])
+        app.push_screen(picker)
+        await until(pilot, lambda: bool(picker.shown))
+
+        def titles() -> list[str]:
+            return [m.candidate.title for m in picker.shown]
+
+        async def highlight(title: str) -> None:
+            picker.query_one(Input).value = title
+            await until(pilot, lambda: titles() and titles()[0] == title)
+
+        monkeypatch.setenv(
+            "EDITOR", _editor_script(tmp_path, "text = text.replace('Hello', 'Howdy')")
+        )
+        monkeypatch.delenv("VISUAL", raising=False)
+        # A shared one: an agent may copy it but not edit it.
+        await highlight("Team greeting")
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        shared = next(r for r in alice.cache.canned_responses() if r["title"] == "Team greeting")
+        assert shared["body"] == "Hello from the team" and alice.cache.pending_count() == 0
+        await pilot.press("ctrl+d")
+        await highlight("Team greeting (copy)")
+
+        # Edit the copy in $EDITOR.
+        await pilot.press("ctrl+e")
+        copy_id = _id(alice, "Team greeting (copy)")
+        await until(
+            pilot,
+            lambda: alice.cache.row("canned_response", copy_id)["body"] == "Howdy from the team",
+        )
+
+        # New from a skeleton, then delete the copy (after confirming).
+        monkeypatch.setenv(
+            "EDITOR",
+            _editor_script(tmp_path, "text = text.replace('New canned response', 'Brand new')"),
+        )
+        await pilot.press("ctrl+o")
+        await until(
+            pilot, lambda: any(r["title"] == "Brand new" for r in alice.cache.canned_responses())
+        )
+        await highlight("Team greeting (copy)")
+        await pilot.press("ctrl+x")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await until(pilot, lambda: alice.cache.row("canned_response", copy_id) is None)
+    report = await alice.sync()
+    assert {r.outcome for r in report.results} == {"applied"}
+    with world.engine.connect() as conn:
+        from sqlalchemy import text
+
+        rows = {
+            r[0]: r[1] for r in conn.execute(text("SELECT title, owner_id FROM canned_responses"))
+        }
+    assert rows["Team greeting"] is None and "Team greeting (copy)" not in rows
+    assert rows["Brand new"] == world.people["alice"].id
+    await alice.close()
+    await lee.close()

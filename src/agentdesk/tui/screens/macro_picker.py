@@ -136,6 +136,10 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
         Binding("up,ctrl+p", "move(-1)", "Previous", show=False, id="macros.previous"),
         Binding("pagedown", "move(10)", "Page down", show=False, id="macros.page_down"),
         Binding("pageup", "move(-10)", "Page up", show=False, id="macros.page_up"),
+        Binding("ctrl+o", "manage('new')", "New", priority=True, id="macros.new"),
+        Binding("ctrl+e", "manage('edit')", "Edit", priority=True, id="macros.edit"),
+        Binding("ctrl+d", "manage('duplicate')", "Copy", priority=True, id="macros.duplicate"),
+        Binding("ctrl+x", "manage('delete')", "Delete", priority=True, id="macros.delete"),
     ]
 
     def __init__(self, cache: Cache, ticket_ids: list[int], *, query: str = "") -> None:
@@ -161,7 +165,11 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
                 yield OptionList(id="macro-list")
                 with VerticalScroll(id="macro-preview-scroll"):
                     yield Static(id="macro-preview")
-            yield Label("enter: insert · ↑↓: choose · esc: cancel", id="macro-hint")
+            yield Label(
+                "enter insert · ↑↓ choose · esc cancel · ctrl+o new · ctrl+e edit · "
+                "ctrl+d copy · ctrl+x delete",
+                id="macro-hint",
+            )
 
     def on_mount(self) -> None:
         self.load()
@@ -245,6 +253,31 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_manage(self, what: str) -> None:
+        """New / edit / duplicate / delete (see `tui.macro_manage`), then re-list."""
+        from agentdesk.tui import macro_manage
+
+        def done() -> None:
+            self.load()
+            self.filter(self.query_one("#macro-filter", Input).value)
+            after = getattr(self.app, "after_write", None)
+            if after is not None:
+                after()
+
+        if what == "new":
+            macro_manage.new(self.app, self.cache, done)
+            return
+        canned = self.highlighted()
+        if canned is None:
+            self.notify("No canned response selected", severity="warning")
+            return
+        if what == "edit":
+            macro_manage.edit(self.app, self.cache, canned, done)
+        elif what == "duplicate":
+            macro_manage.duplicate(self.app, self.cache, canned, done)
+        elif what == "delete":
+            macro_manage.delete(self.app, self.cache, canned, done)
 
     def pick(self) -> None:
         canned = self.highlighted()
