@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from agentdesk.domain.ids import uuid7
@@ -259,3 +260,37 @@ async def test_pull_after_push_shows_the_effects(world: World, client: httpx.Asy
     tickets = [c for c in later if c["entity"] == "ticket"]
     assert [t["data"]["assignee_id"] for t in tickets] == [alice]
     assert any(c["entity"] == "message" and c["data"]["body"] == "on it" for c in later)
+
+
+async def test_a_refusing_or_failing_handler_leaves_no_partial_write(
+    world: World, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import update as sql_update
+
+    from agentdesk.server import mutations
+
+    ticket_id = world.tickets["own"]
+    before = ticket_row(world, ticket_id)
+
+    def write_then(outcome: Exception) -> Any:
+        def handler(ctx: mutations.Context, args: Any) -> mutations.Applied:
+            ctx.conn.execute(
+                sql_update(TICKETS)
+                .where(TICKETS.c.id == ticket_id)
+                .values(subject="half-done", version=ctx.version())
+            )
+            ctx.notify("change", {"version": -1})
+            raise outcome
+
+        return handler
+
+    tags = {"ticket_id": ticket_id, "add": ["x"]}
+    monkeypatch.setitem(mutations.HANDLERS, "ticket.tags", write_then(mutations.Rejected("no")))
+    first = await push(client, world, "alice", [{"id": 1, "name": "ticket.tags", "args": tags}])
+    assert first["results"] == [{"id": 1, "outcome": "rejected", "reason": "no"}]
+    monkeypatch.setitem(mutations.HANDLERS, "ticket.tags", write_then(RuntimeError("bug")))
+    second = await push(client, world, "alice", [{"id": 2, "name": "ticket.tags", "args": tags}])
+    assert second["results"][0]["outcome"] == "rejected"
+    assert "could not apply" in second["results"][0]["reason"]
+    assert second["last_mutation_id"] == 2
+    assert ticket_row(world, ticket_id) == before

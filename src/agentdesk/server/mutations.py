@@ -460,7 +460,12 @@ def _handle_one(engine: Engine, client_id: str, caller: Caller, mutation: Mutati
         savepoint = conn.begin_nested()
         try:
             applied = apply_mutation(ctx, mutation.name, mutation.args)
-            savepoint.commit()
+            if applied.result.get("outcome") == "rejected":
+                savepoint.rollback()  # a handler may have written before it refused
+                ctx.events.clear()
+                applied = Applied(applied.result)
+            else:
+                savepoint.commit()
         except OperationalError:
             raise
         except Exception:
