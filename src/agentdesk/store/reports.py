@@ -11,7 +11,6 @@ opens quickly whatever the cache size. The maths lives in `agentdesk.domain.kpi`
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -236,13 +235,22 @@ def kpi_inputs(
     now_text = ts_text(now)
     days = days_between(start.astimezone(UTC).date(), _end_day(end))
     with cache.read() as conn:
-        rows = conn.execute(
+        cursor = conn.cursor()
+        cursor.row_factory = None  # plain tuples: sqlite3.Row costs more than the query here
+        rows = cursor.execute(
+            # SLA outcome in SQL: stored times are fixed-width UTC text, so comparing the
+            # text compares the times. flags: 1 = has a target, 2 = breached.
             "SELECT t.group_id, t.assignee_id, t.channel, t.created_at, t.first_reply_at, "
-            "t.solved_at, t.status, t.first_reply_due, t.resolution_due FROM tickets t "
-            f"WHERE t.created_at >= ? AND t.created_at < ?{extra}",
-            (ts_text(start), ts_text(end), *params),
+            "CASE WHEN t.status IN ('solved', 'closed') THEN t.solved_at END, "
+            "(t.first_reply_due IS NOT NULL OR t.resolution_due IS NOT NULL) + 2 * coalesce("
+            "(t.first_reply_due IS NOT NULL AND coalesce(t.first_reply_at, CASE WHEN t.status "
+            "IN ('new', 'open') THEN ?1 END) > t.first_reply_due) OR (t.resolution_due IS NOT "
+            "NULL AND coalesce(CASE WHEN t.status IN ('solved', 'closed') THEN t.solved_at END,"
+            " CASE WHEN t.status IN ('new', 'open') THEN ?1 END) > t.resolution_due), 0) "
+            f"FROM tickets t WHERE t.created_at >= ?2 AND t.created_at < ?3{_numbered(extra, 4)}",
+            (now_text, ts_text(start), ts_text(end), *params),
         ).fetchall()
-        tickets = tuple(_ticket_facts(row, now_text) for row in rows)
+        tickets = _cohort_facts(rows)
         ratings = tuple(
             RatingFacts(row[0], row[1], int(row[2]), int(row[3]))
             for row in conn.execute(
@@ -267,38 +275,36 @@ def kpi_inputs(
     return KpiInputs(start, end, tuple(days), tickets, ratings, backlog)
 
 
-_DONE = frozenset(("solved", "closed"))
-_RUNNING = frozenset(("new", "open"))
-_parse = datetime.fromisoformat
-_day = functools.lru_cache(maxsize=4096)(date.fromisoformat)
+def _numbered(clause: str, first: int) -> str:
+    """`clause` with its `?` numbered from `first` (the query around it uses ?1, ?2...)."""
+    parts = clause.split("?")
+    return parts[0] + "".join(f"?{first + n}{part}" for n, part in enumerate(parts[1:]))
 
 
-def _seconds(later: str, earlier: str) -> float:
-    return (_parse(later) - _parse(earlier)).total_seconds()
-
-
-def _ticket_facts(row: tuple[Any, ...], now_text: str) -> TicketFacts:
-    """Durations and SLA outcome of one cohort row (stored times are fixed-width UTC text, so
-    comparing the text compares the times; parsing happens only for durations)."""
-    group_id, assignee_id, channel, created, first_reply, solved, status, first_due, res_due = row
-    done = status in _DONE
-    running = status in _RUNNING
-    replied_or_now = first_reply or (now_text if running else None)
-    solved_or_now = (solved if done else None) or (now_text if running else None)
-    breached = bool(
-        (first_due is not None and replied_or_now is not None and replied_or_now > first_due)
-        or (res_due is not None and solved_or_now is not None and solved_or_now > res_due)
-    )
-    return TicketFacts(
-        group_id=group_id,
-        assignee_id=assignee_id,
-        channel=channel,
-        day=_day(created[:10]),
-        first_reply_seconds=_seconds(first_reply, created) if first_reply else None,
-        resolution_seconds=_seconds(solved, created) if solved and done else None,
-        has_target=first_due is not None or res_due is not None,
-        breached=breached,
-    )
+def _cohort_facts(rows: list[tuple[Any, ...]]) -> tuple[TicketFacts, ...]:
+    """Durations of each cohort row, in one tight loop (about 50,000 rows at 1M tickets)."""
+    parse = datetime.fromisoformat
+    days: dict[str, date] = {}
+    facts: list[TicketFacts] = []
+    append = facts.append
+    for group_id, assignee_id, channel, created, replied, solved, flags in rows:
+        day = days.get(created[:10])
+        if day is None:
+            day = days[created[:10]] = date.fromisoformat(created[:10])
+        start = parse(created)
+        append(
+            TicketFacts(
+                group_id,
+                assignee_id,
+                channel,
+                day,
+                (parse(replied) - start).total_seconds() if replied else None,
+                (parse(solved) - start).total_seconds() if solved else None,
+                bool(flags & 1),
+                bool(flags & 2),
+            )
+        )
+    return tuple(facts)
 
 
 def _end_day(end: datetime) -> date:
