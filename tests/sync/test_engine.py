@@ -8,7 +8,7 @@ import pytest
 
 from agentdesk.sync.backend import AuthError, ProtocolError, TransientError
 from agentdesk.sync.engine import LOGIN_EXPIRED
-from agentdesk.sync.state import SyncStatus
+from agentdesk.sync.state import SyncState, SyncStatus
 from synckit import Fault, World, build_world
 
 
@@ -18,10 +18,14 @@ async def world(tmp_path: Path) -> World:
 
 
 async def test_initial_sync_then_online_write_round_trip(world: World) -> None:
-    alice = world.client("alice")
+    alice = world.client("alice", page_size=5)
     seen: list[int] = []
+    observed: list[tuple[int, int | None]] = []
+    alice.engine.subscribe(lambda state: state.progress and observed.append(state.progress))
     report = await alice.engine.initial_sync(lambda rows, total: seen.append(rows))
     assert report.pulled >= len(world.ticket_ids) and seen and seen[-1] == report.pulled
+    assert report.pages > 1 and [rows for rows, _ in observed] == seen
+    assert alice.engine.state.current.progress is None  # cleared when done
     ticket_id = world.ticket_ids[0]
     assert alice.cache.ticket(ticket_id)["subject"] == "Ticket 0"
 
@@ -278,7 +282,12 @@ async def test_push_is_split_into_batches(world: World, monkeypatch: pytest.Monk
 async def test_state_observers_see_each_step(world: World) -> None:
     alice = world.client("alice")
     seen: list[SyncStatus] = []
-    unsubscribe = alice.engine.subscribe(lambda state: seen.append(state.status))
+
+    def observe(state: SyncState) -> None:
+        if not seen or seen[-1] is not state.status:
+            seen.append(state.status)
+
+    unsubscribe = alice.engine.subscribe(observe)
     await alice.sync()
     assert seen == [SyncStatus.OFFLINE, SyncStatus.SYNCING, SyncStatus.ONLINE]
     unsubscribe()

@@ -157,16 +157,20 @@ class SyncEngine:
             try:
                 report = SyncReport()
                 await self._push_pending(report)
-                await self._pull_all(report, progress)
+                await self._pull_all(report, progress, first=self.cache.cursor is None)
             except BackendError as exc:
                 self._record_failure(exc)
                 raise
             except BaseException:
-                self.state.update(status=previous)
+                self.state.update(status=previous, progress=None)
                 raise
             self.refresh_counts()
             self.state.update(
-                status=SyncStatus.ONLINE, reason=None, retry_in=None, last_success_at=utcnow()
+                status=SyncStatus.ONLINE,
+                reason=None,
+                retry_in=None,
+                progress=None,
+                last_success_at=utcnow(),
             )
             return report
 
@@ -194,7 +198,9 @@ class SyncEngine:
                 # The backend stopped early; the rest goes next pass (after a pull).
                 return
 
-    async def _pull_all(self, report: SyncReport, progress: ProgressCallback | None) -> None:
+    async def _pull_all(
+        self, report: SyncReport, progress: ProgressCallback | None, *, first: bool = False
+    ) -> None:
         """Pull pages until the backend has no more.
 
         Pipelined: while page n is applied (in a worker thread, so the event loop stays
@@ -234,6 +240,8 @@ class SyncEngine:
             report.pulled += len(page.changes)
             if progress is not None:
                 progress(report.pulled, None)
+            if first:  # observers (the status bar) see a first sync advance
+                self.state.update(progress=(report.pulled, None))
             if prefetch is None:
                 return
             page = await prefetch
@@ -246,6 +254,7 @@ class SyncEngine:
 
     def _record_failure(self, exc: BackendError) -> None:
         self.refresh_counts()
+        self.state.update(progress=None)
         if isinstance(exc, AuthError):
             self.state.update(status=SyncStatus.ERROR, reason=LOGIN_EXPIRED)
         elif isinstance(exc, ForbiddenError | ProtocolError):
