@@ -11,10 +11,14 @@ for the demo and for tests.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import work
@@ -23,6 +27,7 @@ from textual.binding import Binding, BindingType
 from textual.theme import Theme
 
 from agentdesk import config as config_module
+from agentdesk import paths
 from agentdesk.config import Config, ViewSpec
 from agentdesk.domain.enums import Priority, Status
 from agentdesk.domain.text import one_line
@@ -583,8 +588,52 @@ def run_app(
 ) -> int:
     """Run the TUI on an open cache (and engine); returns the exit code."""
     app = AgentDeskApp(cache, engine, profile=profile, config=config)
-    result = app.run()
+    with logs_to_file():
+        result = app.run()
     return int(result or 0)
+
+
+@contextlib.contextmanager
+def logs_to_file() -> Iterator[Path]:
+    """While the TUI owns the terminal, log records (ours, an embedded server's) go to a file.
+
+    A handler writing to the terminal would draw over the screen; it is swapped for one
+    writing to `state_dir()/agentdesk.log`, and put back afterwards.
+    """
+    path = paths.state_dir() / "agentdesk.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    file_handler = logging.FileHandler(path, encoding="utf-8")
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    terminal_streams = {sys.stderr, sys.stdout, sys.__stderr__, sys.__stdout__}
+    swapped: list[tuple[logging.Logger, logging.Handler]] = []
+    loggers = [logging.getLogger()] + [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    for logger in loggers:
+        for handler in list(logger.handlers):
+            if (
+                isinstance(handler, logging.StreamHandler)
+                and not isinstance(handler, logging.FileHandler)
+                and handler.stream in terminal_streams
+            ):
+                logger.removeHandler(handler)
+                logger.addHandler(file_handler)
+                swapped.append((logger, handler))
+    root = logging.getLogger()
+    root_added = file_handler not in root.handlers
+    if root_added:
+        root.addHandler(file_handler)
+    try:
+        yield path
+    finally:
+        for logger, handler in swapped:
+            logger.removeHandler(file_handler)
+            logger.addHandler(handler)
+        if root_added:
+            root.removeHandler(file_handler)
+        file_handler.close()
 
 
 def run(profile: str | None) -> int:

@@ -91,6 +91,7 @@ class QueueScreen(Screen[None]):
         self.view_index = 0
         self.search_text = ""
         self._search_timer: Timer | None = None
+        self._title_marks = 0
 
     # -- layout -------------------------------------------------------------------------
 
@@ -172,6 +173,7 @@ class QueueScreen(Screen[None]):
 
     def _update_title(self) -> None:
         table = self.table
+        self._title_marks = len(table.marks)
         marked = f" · {len(table.marks)} marked" if table.marks else ""
         search = f" · search: {one_line(self.search_text, 60)}" if self.search_text else ""
         order = "descending" if table.descending else "ascending"
@@ -307,7 +309,8 @@ class QueueScreen(Screen[None]):
 
     @on(TicketTable.CursorMoved)
     def _cursor_moved(self, event: TicketTable.CursorMoved) -> None:
-        self._update_title()
+        if len(self.table.marks) != self._title_marks:
+            self._update_title()
         self._show_customer()
 
     @on(CustomerPane.OpenTicket)

@@ -20,7 +20,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -180,6 +180,8 @@ class TicketTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.marks: set[int] = set()
         self._count = 0
         self._last_reported: int | None = None
+        self._styles: dict[str, Style] | None = None
+        self._base_style: Style | None = None
 
     # -- data ---------------------------------------------------------------------------
 
@@ -241,21 +243,27 @@ class TicketTable(ScrollView, can_focus=True, inherit_bindings=False):
         return max(0, min(value, self._count - 1)) if self._count else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._scroll_cursor_into_view()
-        self.refresh()
+        if not self._scroll_cursor_into_view():
+            # Only the two rows whose look changed are drawn again (header is line 0).
+            self.refresh_line(old + 1)
+            self.refresh_line(new + 1)
         row = self.source.row(new) if self._count else None
         ticket_id = row.id if row else None
         if ticket_id != self._last_reported or old != new:
             self._last_reported = ticket_id
             self.post_message(self.CursorMoved(ticket_id, new))
 
-    def _scroll_cursor_into_view(self) -> None:
+    def _scroll_cursor_into_view(self) -> bool:
+        """Scroll so the cursor row is visible; True if the view scrolled."""
         top = round(self.scroll_y)
         visible = self.page_rows
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + visible:
+            return True
+        if self.cursor >= top + visible:
             self.scroll_to(y=self.cursor - visible + 1, animate=False, immediate=True)
+            return True
+        return False
 
     def move_to(self, index: int) -> None:
         self.cursor = index
@@ -306,22 +314,36 @@ class TicketTable(ScrollView, can_focus=True, inherit_bindings=False):
         subject = max(MIN_SUBJECT, width - fixed - 1)
         return [column.width or subject for column in COLUMNS]
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Styles are looked up once per paint, not once per line (CSS lookups are costly).
+        self._styles = {
+            name: self.get_component_rich_style(name) for name in self.COMPONENT_CLASSES
+        }
+        self._base_style = self.rich_style
+        return super().render_lines(crop)
+
+    def _style(self, component: str) -> Style:
+        if self._styles is None:
+            return self.get_component_rich_style(component)
+        return self._styles[component]
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         if y == 0:
             return self._header_strip(width)
         index = round(self.scroll_y) + y - 1
-        base = self.rich_style
+        base = self._base_style or self.rich_style
         if index >= self._count:
             return Strip.blank(width, base)
         row = self.source.row(index)
         if row is None:
-            loading = base + self.get_component_rich_style("ticket-table--loading")
+            loading = base + self._style("ticket-table--loading")
             return Strip([Segment(set_cell_size("  …", width), loading)], width)
         return self._row_strip(row, index, width)
 
     def _header_strip(self, width: int) -> Strip:
-        style = self.rich_style + self.get_component_rich_style("ticket-table--header")
+        base = self._base_style or self.rich_style
+        style = base + self._style("ticket-table--header")
         arrow = "▼" if self.descending else "▲"
         parts = [" " * MARK_WIDTH]
         for column, size in zip(COLUMNS, self._widths(width), strict=True):
@@ -332,9 +354,9 @@ class TicketTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _row_strip(self, row: TicketRow, index: int, width: int) -> Strip:
         now = self.now()
-        base = self.rich_style
+        base = self._base_style or self.rich_style
         if index == self.cursor:
-            base = base + self.get_component_rich_style("ticket-table--cursor")
+            base = base + self._style("ticket-table--cursor")
         marked = row.id in self.marks
         sla_text, state = sla_cell(row.sla_due_at, now)
         sla_style = {
@@ -357,14 +379,14 @@ class TicketTable(ScrollView, can_focus=True, inherit_bindings=False):
         )
         segments: list[Segment] = []
         if marked:
-            mark_style = base + self.get_component_rich_style("ticket-table--marked")
+            mark_style = base + self._style("ticket-table--marked")
             segments.append(Segment("● ", mark_style))
         else:
             segments.append(Segment("  ", base))
         for (text, component), size in zip(values, self._widths(width), strict=True):
             style: Style = base
             if component:
-                style = base + self.get_component_rich_style(component)
+                style = base + self._style(component)
             segments.append(Segment(set_cell_size(text, size), style))
             segments.append(Segment(" ", base))
         used = sum(cell_len(segment.text) for segment in segments)
