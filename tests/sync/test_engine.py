@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agentdesk.sync.backend import AuthError, ProtocolError, TransientError
+from agentdesk.sync.backend import AuthError, ForbiddenError, ProtocolError, TransientError
 from agentdesk.sync.engine import LOGIN_EXPIRED
 from agentdesk.sync.state import SyncState, SyncStatus
 from synckit import Fault, World, build_world
@@ -335,4 +335,30 @@ async def test_a_server_that_lost_the_client_history_is_an_error_not_a_stall(
         await alice.sync()
     assert alice.engine.state.current.status is SyncStatus.ERROR
     assert alice.cache.pending_count() == 1  # kept
+    await alice.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "error"),
+    [
+        ("/v1/changes", 403, ForbiddenError),
+        ("/v1/mutations", 422, ProtocolError),
+        ("/v1/mutations", 413, ProtocolError),
+    ],
+)
+async def test_refusals_are_errors_with_one_line_and_keep_the_outbox(
+    world: World, path: str, status: int, error: type[Exception]
+) -> None:
+    alice = world.client("alice")
+    await alice.sync()
+    alice.cache.update_ticket(world.ticket_ids[0], priority="high")
+    world.app.inject(Fault(path, "status", status=status))
+    with pytest.raises(error) as info:
+        await alice.sync()
+    assert "\n" not in str(info.value)
+    state = alice.engine.state.current
+    assert state.status is SyncStatus.ERROR and state.reason
+    assert alice.cache.pending_count() == 1
+    await alice.sync()  # the next pass goes through
+    assert alice.cache.pending_count() == 0
     await alice.close()
