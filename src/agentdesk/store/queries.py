@@ -1,8 +1,9 @@
 """What the screens read: queue pages (keyset), counts, views, ticket, thread, customer.
 
 Queue order is `(sort column, id)`, ascending or descending; every sort column has an index
-`(column, id)`, so a page is an index walk whatever the queue size. A page starts after (or
-before) a key from `sort_key(row, sort)` of the last row shown.
+`(column, id)`. A page starts after (or before) a key from `sort_key(row, sort)` of the last
+row shown. How a filtered page is read (walking the sort index for broad filters, sorting
+the few matches of narrow ones): see `QueriesMixin._walk` and docs/store.md.
 """
 
 from __future__ import annotations
