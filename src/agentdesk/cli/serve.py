@@ -14,6 +14,7 @@ from agentdesk.cli.errors import UserError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+KEEP_ALIVE_SECONDS = 75  # above common client pools' idle limits, like nginx's default
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -63,7 +64,14 @@ def serve(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     _check_port(args.host, args.port)
     print(f"agentdesk server on http://{args.host}:{args.port} (workers: {args.workers})")
-    options = {"host": args.host, "port": args.port, "timeout_graceful_shutdown": 3}
+    options = {
+        "host": args.host,
+        "port": args.port,
+        "timeout_graceful_shutdown": 3,
+        # sync clients come back between pulls: uvicorn's 5 s default closed busy clients'
+        # connections just as they reused them ("Server disconnected without a response")
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+    }
     if args.workers == 1:
         uvicorn.run(create_app(engine=engine), **options)  # type: ignore[arg-type]
     else:

@@ -62,6 +62,7 @@ class EmbeddedServer:
             self.app,
             log_level=self._log_level,
             timeout_graceful_shutdown=2,
+            timeout_keep_alive=75,  # see agentdesk.cli.serve.KEEP_ALIVE_SECONDS
             lifespan="on",
         )
         self._server = uvicorn.Server(config)
