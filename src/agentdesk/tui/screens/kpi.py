@@ -9,6 +9,7 @@ told by colour alone. Definitions: `agentdesk.domain.kpi`.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
@@ -36,6 +37,8 @@ from agentdesk.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from agentdesk.tui.app import AgentDeskApp
+
+AUTO_REFRESH_SECONDS = 30.0
 
 BREAKDOWN_COLUMNS = (
     "Name",
@@ -107,6 +110,7 @@ class KpiScreen(Screen[None]):
         self.dimension: Dimension = "agent"
         self.summary: KpiSummary | None = None
         self.breakdown: dict[int | None, KpiSummary] = {}
+        self._computed_at = float("-inf")
 
     def compose(self) -> ComposeResult:
         yield Label(id="kpi-title")
@@ -147,6 +151,7 @@ class KpiScreen(Screen[None]):
 
     def reload(self) -> None:
         """Compute every figure from the cache and redraw."""
+        self._computed_at = time.monotonic()
         now = self._now or self.app.now()
         start, end = default_range(now)
         inputs = kpi_inputs(self.app.cache, start, end, group_ids=self.scope.group_ids, now=now)
@@ -251,7 +256,10 @@ class KpiScreen(Screen[None]):
         return {int(g["id"]): str(g["name"]) for g in cache.groups()}
 
     def refresh_data(self) -> None:
-        self.reload()
+        """The cache changed (a sync): 14-day figures barely move, so recompute at most every
+        `AUTO_REFRESH_SECONDS` (`r` recomputes at once)."""
+        if time.monotonic() - self._computed_at >= AUTO_REFRESH_SECONDS:
+            self.reload()
 
     def action_next_scope(self) -> None:
         self.scope_index = (self.scope_index + 1) % len(self.scopes)
