@@ -35,7 +35,6 @@ from agentdesk.server.seed_data.writers import SqliteWriter
 from bench.harness import Result, free_port, percentile, stopwatch, wait_until_serving
 
 PG_ADMIN_URL = os.environ.get("AGENTDESK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
-SEED_PACE = 1_000_000 / 180  # tickets/s that seed a million in three minutes
 PAGE_LIMIT = 5000
 T = TypeVar("T")
 
@@ -44,7 +43,7 @@ def run(quick: bool) -> list[Result]:
     """Every part runs even when an earlier one fails (a failure is a MISS row)."""
     tickets = 5_000 if quick else 100_000
     path = Path.cwd() / "seeded.sqlite3"
-    seeding = guarded("seeding", lambda: bench_seeding(path, tickets, judge=not quick))
+    seeding = guarded("seeding", lambda: bench_seeding(path, tickets))
     results = seeding if isinstance(seeding, list) else seeding[1]
     if not quick:
         results += guarded("seed 1,000,000 tickets", bench_million)
@@ -77,9 +76,8 @@ def guarded(part: str, measure: Callable[[], T]) -> T | list[Result]:
 # -- 1. seeding ---------------------------------------------------------------------------
 
 
-def bench_seeding(path: Path, tickets: int, judge: bool) -> tuple[SeedReport, list[Result]]:
-    """Seed `tickets`; `judge`: hold the rate to the million-in-3-minutes pace (fixed costs
-    such as Faker pools and password hashing dominate small runs)."""
+def bench_seeding(path: Path, tickets: int) -> tuple[SeedReport, list[Result]]:
+    """Seed `tickets`: the rate, and the rows/s next to writing the same rows bare."""
     url = f"sqlite:///{path}"
     cpu_before = time.process_time()
     report = seed_database(url, tickets=tickets, seed=1)
@@ -92,10 +90,8 @@ def bench_seeding(path: Path, tickets: int, judge: bool) -> tuple[SeedReport, li
             f"seed {tickets:,} tickets (SQLite)",
             tickets / seconds,
             "tickets/s",
-            goal=f"≥ {SEED_PACE:,.0f} tickets/s (1M in 3 min)",
-            passed=tickets / seconds >= SEED_PACE if judge else None,
-            notes=f"{report.rows:,} rows in {seconds:.1f} s ({cpu:.1f} s of CPU), schema and "
-            "indexes included",
+            notes=f"{report.rows:,} rows in {seconds:.1f} s ({cpu:.1f} s of CPU), schema, "
+            "pools, password hashes and indexes included (the goal is judged on 1M tickets)",
         ),
         Result(
             f"seed {tickets:,} tickets: rows written",

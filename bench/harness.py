@@ -96,7 +96,9 @@ def fmt_number(value: float, unit: str = "") -> str:
         return f"{value:,.1f} s"
     if unit == "ms":
         return f"{value:,.1f} ms"
-    if abs(value) >= 100:
+    if float(value).is_integer() and abs(value) < 100:
+        text = f"{value:.0f}"
+    elif abs(value) >= 100:
         text = f"{value:,.0f}"
     elif abs(value) >= 10:
         text = f"{value:,.1f}"
