@@ -31,7 +31,10 @@ MARKER = re.compile(r"⟦([^⟧\n]{1,120})⟧")
 
 # Composer -> the canned response inserted last: its field actions (and one use) go out with
 # the composer's next send.
-_pending: weakref.WeakKeyDictionary[Widget, dict[str, Any]] = weakref.WeakKeyDictionary()
+# Kept with the ticket it was rendered for: the composer is reused when stepping to another.
+_pending: weakref.WeakKeyDictionary[Widget, tuple[int, dict[str, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def missing_markers(text: str) -> list[str]:
@@ -43,8 +46,9 @@ def strip_markers(text: str) -> str:
     return MARKER.sub("", text)
 
 
-def pending_macro(composer: Widget) -> dict[str, Any] | None:
-    return _pending.get(composer)
+def pending_macro(composer: Widget, ticket_id: int) -> dict[str, Any] | None:
+    found = _pending.get(composer)
+    return found[1] if found is not None and found[0] == ticket_id else None
 
 
 def forget(composer: Widget) -> None:
@@ -69,7 +73,7 @@ def open_for_ticket(screen: Any) -> None:
             text = "\n" + text
         area.insert(text)
         area.focus()
-        _pending[composer] = choice.canned
+        _pending[composer] = (screen.ticket_id, choice.canned)
         lines = choice.plans[0].action_lines
         note = f" · on send: {'; '.join(lines)}" if lines else ""
         screen.notify(f"Inserted {one_line(choice.canned['title'], 60)!r}{note}")
@@ -100,7 +104,7 @@ def before_send(screen: Any, body: str, resend: Callable[[], None]) -> bool:
 def send(cache: Cache, ticket_id: int, composer: Widget, body: str, public: bool) -> None:
     """Queue the composer's text, with the inserted response's field actions if any."""
     body = strip_markers(body)
-    canned = _pending.get(composer)
+    canned = pending_macro(composer, ticket_id)
     if canned is None:
         cache.add_message(ticket_id, body, public=public)
         return
