@@ -223,3 +223,18 @@ def test_ticket_ids_follow_creation_time(seeded: Seeded) -> None:
     assert created == sorted(created)
     newest = datetime.fromisoformat(created[-1]).replace(tzinfo=UTC)
     assert (NOW - newest).total_seconds() < 86400 * 2
+
+
+def test_saved_views_speak_the_stores_filter_syntax(seeded: Seeded) -> None:
+    from agentdesk.store.queries import SORT_COLUMNS
+    from agentdesk.store.search import parse_query
+
+    rows = sqlite3.connect(seeded.path).execute(
+        "SELECT name, query, sort, owner_id FROM saved_views"
+    )
+    views = rows.fetchall()
+    assert len(views) >= 8
+    for name, query, sort, owner in views:
+        assert owner is None, name  # shared
+        assert parse_query(query).filters, name
+        assert sort.removeprefix("-") in SORT_COLUMNS, name

@@ -337,7 +337,10 @@ class _Seeder:
             seed=self.seed,
             tickets=tickets,
             counts=dict(self.counts),
-            groups=[{"id": gid, "name": name} for name, gid in group_ids.items()],
+            groups=[
+                {"id": group_ids[name], "name": name, "description": description}
+                for name, description in library.GROUPS
+            ],
             accounts=[
                 SeedAccount(
                     id=a.id,

@@ -396,16 +396,17 @@ CANNED_RESPONSES: tuple[Canned, ...] = (
     ),
 )
 
-# (name, query in the store's filter syntax, sort). All shared (owner None).
+# (name, query in the store's filter syntax, sort). All shared (owner None). They add to the
+# store's built-in views (my open, unassigned, breaching within 1 h, pending, all open).
 SAVED_VIEWS: tuple[tuple[str, str, str], ...] = (
-    ("My open tickets", "assignee:me status:open", "sla"),
-    ("Unassigned", "assignee:none status:new", "sla"),
-    ("Breaching soon", "sla:at-risk", "sla"),
     ("Breached", "sla:breached", "sla"),
-    ("Urgent", "prio:urgent -status:solved -status:closed", "sla"),
-    ("Waiting on customer", "status:pending", "updated"),
-    ("Refunds", "tag:refund -status:closed", "sla"),
-    ("Outages", "tag:outage", "created"),
-    ("Social media", "channel:social -status:closed", "sla"),
-    ("Recently solved", "status:solved", "updated"),
+    ("Urgent and high", "prio:urgent,high status:new,open", "sla"),
+    ("VIP customers", "tag:vip status:new,open,pending,on-hold", "sla"),
+    ("Escalated", "tag:escalated -status:solved -status:closed", "sla"),
+    ("Refunds", "tag:refund status:new,open,pending", "sla"),
+    ("Outages", "tag:outage", "-created"),
+    ("Social media", "channel:social status:new,open", "sla"),
+    ("On hold", "status:on-hold", "-updated"),
+    ("Billing queue", "group:Billing status:new,open", "sla"),
+    ("Recently solved", "status:solved", "-updated"),
 )
