@@ -17,13 +17,13 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import Connection, Table, and_, exists, or_, select, text
+from sqlalchemy import Connection, Table, and_, exists, func, or_, select, text
 
 from agentdesk.domain.models import Message, SatisfactionRating, Ticket
 from agentdesk.server.auth import CurrentCaller
@@ -218,26 +218,68 @@ def decode_cursor(cursor: str | None, caller: Caller) -> int:
     return version
 
 
+def _next_versions(conn: Connection, after: int) -> list[int | None]:
+    """Per source (synced tables, tombstones, access losses): the lowest version above
+    `after`, unfiltered (a lower bound for a caller's filtered rows). One round trip of
+    index probes; a source whose bound lies beyond the page is never queried."""
+    sources = [*TABLES.values(), TOMBSTONES, LOSSES]
+    probes = [
+        select(func.min(table.c.version)).where(table.c.version > after).scalar_subquery()
+        for table in sources
+    ]
+    return list(conn.execute(select(*probes)).one())
+
+
 def read_page(
     conn: Connection, caller: Caller, after: int, limit: int
 ) -> tuple[list[str], int, bool]:
-    """The changes after version `after` as JSON texts: (changes, last version, has_more)."""
+    """The changes after version `after` as JSON texts: (changes, last version, has_more).
+
+    A lazy k-way merge: each source enters the heap as a placeholder at its lower bound and
+    is only queried when that placeholder reaches the top.
+    """
     dialect = conn.dialect.name
-    streams = [
-        _table_stream(conn, order, entity, row_filter(entity, caller, dialect), after, limit)
+    factories: list[Callable[[], Iterator[_Item]]] = [
+        partial(
+            _table_stream, conn, order, entity, row_filter(entity, caller, dialect), after, limit
+        )
         for order, entity in enumerate(TABLES)
     ]
-    streams.append(_tombstone_stream(conn, len(streams), after, limit))
-    streams.append(_access_loss_stream(conn, caller, len(streams), after, limit))
+    factories.append(partial(_tombstone_stream, conn, len(factories), after, limit))
+    factories.append(partial(_access_loss_stream, conn, caller, len(factories), after, limit))
+    # heap entries: (version, source order, change text or None for a placeholder, source);
+    # one entry per source at a time, so (version, order) never ties
+    heap: list[tuple[int, int, str | None, Any]] = [
+        (bound, order, None, factory)
+        for order, (bound, factory) in enumerate(
+            zip(_next_versions(conn, after), factories, strict=True)
+        )
+        if bound is not None
+    ]
+    heapq.heapify(heap)
     changes: list[str] = []
     covered = after
     has_more = False
-    for version, _order, _pk_value, change in heapq.merge(*streams):
+    while heap:
+        version, order, change, source = heap[0]
+        if change is None:  # a placeholder: start reading that source now
+            stream = source()
+            first = next(stream, None)
+            if first is None:
+                heapq.heappop(heap)
+            else:
+                heapq.heapreplace(heap, (first[0], order, first[3], stream))
+            continue
         if len(changes) >= limit and version != covered:
             has_more = True
             break
         changes.append(change)
         covered = version
+        following = next(source, None)
+        if following is None:
+            heapq.heappop(heap)
+        else:
+            heapq.heapreplace(heap, (following[0], order, following[3], source))
     return changes, covered, has_more
 
 
