@@ -187,6 +187,13 @@ async def test_bulk_from_queue_sends_personalised_replies(tmp_path: Path) -> Non
     async with httpx.AsyncClient(transport=world.transport(), base_url=SERVER_URL) as http:
         for n in range(50):
             world.ticket_ids.append(await file_ticket(http, world.people["ada"].token, n))
+    create_canned(
+        alice.cache,
+        title="Thanks by name",
+        body="Dear {{ customer.name }} ({{ customer.email }}),\nabout #{{ ticket.id }}: "
+        "{{ ticket.subject }}.{{ agent.signature }}",
+        actions={"status": "pending", "add_tags": ["answered"]},
+    )
     await alice.sync()
     app = make_app(alice)
     async with app.run_test(size=(140, 44)) as pilot:
@@ -196,9 +203,10 @@ async def test_bulk_from_queue_sends_personalised_replies(tmp_path: Path) -> Non
         queue.table.marks.update(world.ticket_ids)
         await pilot.press("m")
         await until(pilot, lambda: isinstance(app.screen, MacroPicker))
-        for key in "thanks":
+        for key in "byname":
             await pilot.press(key)
         await until(pilot, lambda: "applies to 50 tickets" in preview_text(app))
+        assert "Dear Customer 0 (c0@example.org)" in preview_text(app)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         dialog = app.screen
@@ -216,7 +224,10 @@ async def test_bulk_from_queue_sends_personalised_replies(tmp_path: Path) -> Non
         replies = [
             m["body"] for m in world.server_messages(ticket_id) if m["author_kind"] == "agent"
         ]
-        assert replies == [f"Hi Customer,\n\nthanks for ticket #{ticket_id}.\n"], n
+        # Each rendered for its own customer and ticket; the missing signature left empty.
+        assert replies == [
+            f"Dear Customer {n} (c{n}@example.org),\nabout #{ticket_id}: Ticket {n}."
+        ]
     await alice.close()
 
 

@@ -8,14 +8,13 @@ of: the title (substring, else in-order subsequence: `rfnd` finds "ReFuND"), a t
 category, the body (substring only). Titles score highest, word starts and runs of
 consecutive characters more, gaps less. Ranking: match quality in bands (so small score
 differences do not override habits), then the agent's own use (`usage`: id -> frecency),
-then the exact score, then the global usage count, then the title. Ranking uses a fast score
-(substring, else a compiled in-order pattern); matched positions are worked out only for the
-results returned. Pure, no I/O.
+then the global usage count, then the title. Ranking uses a fast score (substring, else a
+compiled in-order pattern); matched positions are worked out only for the results returned.
+Pure, no I/O.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-QUALITY_BAND = 40  # scores within one band count as equally good matches
+QUALITY_BAND = 20  # scores within one band count as equally good matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,12 +239,21 @@ def _fast_term(term: str, pattern: re.Pattern[str] | None, cand: Candidate) -> i
 
 
 def _scored(query: str, candidates: Sequence[Candidate]) -> list[tuple[int, Candidate]]:
-    """(score, candidate) of every candidate matching every term of the query."""
+    """(score, candidate) of every candidate matching every term, in the given order."""
     terms = query.lower().split()
     if not terms:
         return [(0, cand) for cand in candidates]
     plans = [(term, frozenset(term), _subsequence_pattern(term)) for term in terms]
     found = []
+    append = found.append
+    if len(plans) == 1:  # the common case, kept tight
+        term, term_set, pattern = plans[0]
+        for cand in candidates:
+            if term_set <= cand.chars:
+                score = _fast_term(term, pattern, cand)
+                if score:
+                    append((score, cand))
+        return found
     for cand in candidates:
         chars = cand.chars
         total = 0
@@ -257,8 +265,12 @@ def _scored(query: str, candidates: Sequence[Candidate]) -> list[tuple[int, Cand
                 break
             total += score
         else:
-            found.append((total, cand))
+            append((total, cand))
     return found
+
+
+def _static_key(cand: Candidate) -> tuple[int, str]:
+    return (-cand.usage_count, cand.title_lower)
 
 
 def _best(
@@ -267,27 +279,32 @@ def _best(
     usage: Mapping[str, float],
     limit: int | None,
 ) -> list[Match]:
-    """Order by band, own use, score, global use, title; positions only for those returned."""
-
-    def key(item: tuple[int, Candidate]) -> tuple[int, float, int, int, str]:
-        score, cand = item
-        return (
-            -(score // QUALITY_BAND),
-            -usage.get(cand.id, 0.0),
-            -score,
-            -cand.usage_count,
-            cand.title_lower,
-        )
-
-    if limit is not None and len(scored) > 4 * limit:
-        top = heapq.nsmallest(limit, scored, key=key)
-    else:
-        top = sorted(scored, key=key)
-        if limit is not None:
+    """The best `limit`: by quality band, then own use, then (the order of `scored`, which is)
+    global use and title. Matched positions are worked out only for those returned."""
+    bands: dict[int, list[tuple[int, Candidate]]] = {}
+    for item in scored:
+        band = item[0] // QUALITY_BAND
+        found = bands.get(band)
+        if found is None:
+            bands[band] = [item]
+        else:
+            found.append(item)
+    top: list[tuple[int, Candidate]] = []
+    for band in sorted(bands, reverse=True):
+        items = bands[band]
+        if usage:
+            used = [item for item in items if item[1].id in usage]
+            if used:
+                used.sort(key=lambda item: -usage[item[1].id])
+                seen = {id(item) for item in used}
+                items = used + [item for item in items if id(item) not in seen]
+        top.extend(items)
+        if limit is not None and len(top) >= limit:
             top = top[:limit]
+            break
     result = []
     for score, cand in top:
-        detail = match(query, cand)
+        detail = match(query, cand) if query.strip() else None
         positions = detail.title_positions if detail is not None else ()
         fields = detail.fields if detail is not None else ()
         result.append(Match(cand, score, positions, fields))
@@ -301,30 +318,30 @@ def rank(
     limit: int | None = None,
 ) -> list[Match]:
     """Matches of `query`, best first (see the module docstring for the order)."""
-    return _best(_scored(query, candidates), query, usage or {}, limit)
+    return Ranker(candidates, usage or {}).rank(query, limit)
 
 
 class Ranker:
     """`rank` for a picker, typed one key at a time.
 
-    A query that extends the previous one can only match what the previous one matched
-    (every term only gets longer or more terms are added), so only those are re-checked.
+    Candidates are put in popularity order once; scoring keeps that order, so ranking is
+    bucketing by quality band. A query that extends the previous one can only match what the
+    previous one matched (terms only get longer or more are added): only those are checked.
     """
 
     def __init__(self, candidates: Sequence[Candidate], usage: Mapping[str, float]) -> None:
-        self.candidates = list(candidates)
+        self.candidates = sorted(candidates, key=_static_key)
         self.usage = dict(usage)
         self._last_query: str | None = None
         self._last_pool: list[Candidate] = self.candidates
-        self._empty: tuple[tuple[str, int | None], list[Match]] | None = None
+        self._empty: tuple[int | None, list[Match]] | None = None
 
     def rank(self, query: str, limit: int | None = None) -> list[Match]:
         lowered = query.lower()
         if not lowered.strip():
-            key = ("", limit)
-            if self._empty is None or self._empty[0] != key:
+            if self._empty is None or self._empty[0] != limit:
                 scored = _scored("", self.candidates)
-                self._empty = (key, _best(scored, "", self.usage, limit))
+                self._empty = (limit, _best(scored, "", self.usage, limit))
             self._last_query, self._last_pool = None, self.candidates
             return list(self._empty[1])
         pool = self.candidates
