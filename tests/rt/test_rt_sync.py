@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -116,9 +115,24 @@ def run_sync(rt: RTInstance, home: Path, crash: str | None) -> subprocess.Comple
     )
 
 
+_INTEGRITY = (
+    "import sqlite3, sys\n"
+    "conn = sqlite3.connect(sys.argv[1])\n"
+    "print(conn.execute('PRAGMA integrity_check').fetchone()[0])\n"
+    "conn.close()\n"
+)
+
+
 def integrity(path: Path) -> str:
-    with sqlite3.connect(path) as conn:
-        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+    """`PRAGMA integrity_check` from a separate process, like any other reader of the file."""
+    done = subprocess.run(
+        [sys.executable, "-c", _INTEGRITY, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return done.stdout.strip() or done.stderr.strip().splitlines()[-1]
 
 
 @pytest.mark.slow
@@ -151,11 +165,12 @@ def test_sigkill_at_20_points_during_push_every_reply_once_in_rt(
             cache.update_ticket(ticket, status=statuses[(round_no // 2) % 2])
         finally:
             cache.close()
+        assert integrity(cache_path) == "ok", f"after queueing round {round_no}"
         result = run_sync(rt, agentdesk_home, f"{label}:{n}")
         assert result.returncode in (0, -signal.SIGKILL), result.stderr
         if result.returncode == 0:
             missed.append(f"{label}:{n}")
-        assert integrity(cache_path) == "ok"
+        assert integrity(cache_path) == "ok", f"after a kill at {label}:{n}"
 
     for _ in range(2):
         final = run_sync(rt, agentdesk_home, None)

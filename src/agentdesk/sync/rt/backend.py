@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass
+from html import unescape
 from typing import Any
 
 import httpx
@@ -634,9 +636,7 @@ def _int(value: Any) -> int | None:
 
 
 def _html_to_text(html: str) -> str:
-    import re
-    from html import unescape
-
+    """Text of an HTML part (only used when a transaction has no text/plain part)."""
     text = re.sub(r"(?is)<(script|style).*?</\1>", "", html)
     text = re.sub(r"(?i)<br\s*/?>|</p>", "\n", text)
     return unescape(re.sub(r"<[^>]+>", "", text)).strip()
