@@ -150,3 +150,33 @@ async def test_the_engine_polls_at_rt_s_interval(agentdesk_home: Path, tmp_path:
             assert SyncEngine(cache, backend, poll_interval=2).poll_interval == 2
     finally:
         cache.close()
+
+
+def test_settings_per_server_override_the_top_level(agentdesk_home: Path) -> None:
+    paths.config_dir().mkdir(parents=True, exist_ok=True)
+    (paths.config_dir() / "rt.toml").write_text(
+        'tags_field = "Tags"\n[server."https://rt.example.com"]\ntags_field = "Labels"\n'
+    )
+    assert load_settings("https://rt.example.com/").mapping.tags_field == "Labels"
+    assert load_settings("https://other.example.com").mapping.tags_field == "Tags"
+    (paths.config_dir() / "rt.toml").write_text('[server."https://x.test"]\npoll_interval = 0\n')
+    with pytest.raises(RTSettingsError, match="poll_interval"):
+        load_settings("https://elsewhere.test")
+
+
+async def test_requests_are_paced() -> None:
+    from agentdesk.sync.rt.client import Pacer
+
+    now = [100.0]
+    slept: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(4, clock=lambda: now[0], sleep=fake_sleep)
+    for _ in range(5):
+        await pacer.wait()
+    # Five starts at 4 per second: the last one no earlier than a second after the first.
+    assert now[0] - 100.0 == pytest.approx(1.0)
+    assert slept == pytest.approx([0.25] * 4)

@@ -123,7 +123,7 @@ class RTBackend:
         """`token` is the stored secret (`settings.decode_secret`); `client_id` is unused:
         RT has no idempotency key (the delivery marker stands in for it)."""
         user, authorization = decode_secret(token)
-        settings = settings or load_settings()
+        settings = settings or load_settings(server)
         self.poll_interval = settings.poll_interval
         kwargs: dict[str, Any] = {"verify": verify, "transport": transport}
         if timeout is not None:

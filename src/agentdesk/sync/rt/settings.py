@@ -17,6 +17,9 @@ name anyway: `{"user": "alice", "authorization": "token 1-28-..."}` (or `"Basic 
     normal = 50
     high = 80
     urgent = 100
+
+    [server."https://rt.example.com"]   # overrides for one RT server (its profile's URL)
+    tags_field = "Labels"
 """
 
 from __future__ import annotations
@@ -49,7 +52,8 @@ def settings_file() -> Any:
     return paths.config_dir() / "rt.toml"
 
 
-def load_settings() -> RTSettings:
+def load_settings(server: str | None = None) -> RTSettings:
+    """The settings for `server`: the file's top level, overridden by its `[server."URL"]`."""
     path = settings_file()
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -58,6 +62,15 @@ def load_settings() -> RTSettings:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RTSettingsError(f"{path}: {exc}") from exc
     try:
+        per_server = raw.pop("server", {})
+        if not isinstance(per_server, dict):
+            raise ValueError('"server" must be a table of [server."URL"] sections')
+        for url, section in per_server.items():
+            if not isinstance(section, dict):
+                raise ValueError(f'[server."{url}"] must be a table')
+            parse_settings(section)  # a bad section is reported even for other servers
+        if server is not None:
+            raw.update(per_server.get(server.rstrip("/"), {}))
         return parse_settings(raw)
     except (TypeError, ValueError) as exc:
         raise RTSettingsError(f"{path}: {exc}") from exc
