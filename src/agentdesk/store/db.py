@@ -46,39 +46,36 @@ class StoreError(ValueError):
 QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
 
 
-def _check_header(path: Path) -> None:
+def _check_size(conn: sqlite3.Connection, path: Path) -> None:
     """A truncated file: fewer bytes than the header's page count says (O(1)).
 
-    Skipped while a WAL file has content: a checkpoint cut short may have written the new
-    page count before the pages, and SQLite completes it from the WAL on open."""
+    Read through SQLite, never with a plain open()/close() of the file: closing any
+    descriptor of a database drops every POSIX lock this process holds on it, so another
+    process could then checkpoint and delete a WAL still in use here (sqlite.org/howtocorrupt,
+    2.2). Skipped while a WAL file has content: a checkpoint cut short may have written the
+    new page count before the pages, and SQLite completes it from the WAL on open."""
     wal = path.with_name(path.name + "-wal")
     if wal.exists() and wal.stat().st_size > 0:
         return
-    with open(path, "rb") as handle:
-        header = handle.read(100)
-    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
-        return  # not a database at all: SQLite itself says so, below
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    change_counter = int.from_bytes(header[24:28], "big")
-    pages = int.from_bytes(header[28:32], "big")
-    valid_for = int.from_bytes(header[92:96], "big")
-    if pages and valid_for == change_counter and path.stat().st_size < pages * page_size:
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    size = path.stat().st_size
+    if pages and size < pages * page_size:
         raise CacheError(
-            f"cache {path} is corrupt: truncated ({path.stat().st_size} bytes, "
-            f"its header says {pages * page_size})"
+            f"cache {path} is corrupt: truncated ({size} bytes, its header says "
+            f"{pages * page_size})"
         )
 
 
 def _check_existing(path: Path) -> None:
     """Refuse a foreign, newer, corrupt or truncated file without writing a byte to it."""
-    _check_header(path)
     uri = f"file:{urllib.parse.quote(str(path))}?mode=rw"
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None)
     except sqlite3.Error as exc:
         raise CacheError(f"cannot open cache {path}: {exc}") from exc
     try:
+        _check_size(conn, path)
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
