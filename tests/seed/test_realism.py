@@ -238,3 +238,31 @@ def test_saved_views_speak_the_stores_filter_syntax(seeded: Seeded) -> None:
         assert owner is None, name  # shared
         assert parse_query(query).filters, name
         assert sort.removeprefix("-") in SORT_COLUMNS, name
+
+
+def test_swarms_on_hard_cases(seeded: Seeded) -> None:
+    db = _db(seeded)
+    swarms = db.execute(
+        "SELECT s.id, s.owner_id, s.member_ids, s.ask, s.status, s.outcome, s.closed_at, "
+        "t.status, t.assignee_id FROM swarms s JOIN tickets t ON t.id = s.ticket_id"
+    ).fetchall()
+    assert len(swarms) >= 3
+    assert {s[4] for s in swarms} == {"open", "closed"}
+    for _id, owner, members, ask, status, outcome, closed_at, ticket_status, assignee in swarms:
+        members = json.loads(members)
+        assert owner == assignee and owner in members and len(members) >= 2
+        assert ask
+        if status == "open":
+            assert ticket_status in ("open", "on-hold") and outcome is None and closed_at is None
+        else:
+            assert ticket_status in ("solved", "closed") and outcome and closed_at
+    authors_outside = db.execute(
+        "SELECT count(*) FROM swarm_messages m JOIN swarms s ON s.id = m.swarm_id "
+        "WHERE NOT EXISTS (SELECT 1 FROM json_each(s.member_ids) WHERE value = m.author_id)"
+    ).fetchone()[0]
+    assert authors_outside == 0
+    assert db.execute("SELECT count(*) FROM swarm_messages").fetchone()[0] >= 2 * len(swarms)
+    outcome_notes = db.execute(
+        "SELECT count(*) FROM messages WHERE public = 0 AND body LIKE 'Swarm outcome (with %'"
+    ).fetchone()[0]
+    assert outcome_notes == sum(1 for s in swarms if s[4] == "closed")

@@ -47,6 +47,8 @@ from agentdesk.server.seed_data.scenarios import BRAND
 from agentdesk.server.seed_data.tickets import (
     MESSAGE_COLUMNS,
     RATING_COLUMNS,
+    SWARM_COLUMNS,
+    SWARM_MESSAGE_COLUMNS,
     TICKET_COLUMNS,
     AgentRef,
     CustomerRef,
@@ -83,6 +85,8 @@ SEEDED_TABLES = (
     "tickets",
     "messages",
     "satisfaction_ratings",
+    "swarms",
+    "swarm_messages",
 )
 
 Progress = Callable[[int, int], None]  # (tickets written, tickets total)
@@ -643,6 +647,8 @@ class _Seeder:
             self.write("tickets", TICKET_COLUMNS, rows.tickets)
             self.write("messages", MESSAGE_COLUMNS, rows.messages)
             self.write("satisfaction_ratings", RATING_COLUMNS, rows.ratings)
+            self.write("swarms", SWARM_COLUMNS, rows.swarms)
+            self.write("swarm_messages", SWARM_MESSAGE_COLUMNS, rows.swarm_messages)
             self.version = rows.next_version - 1
             rating_id = rows.next_rating_id
             self.writer.set_change_sequence(self.version)

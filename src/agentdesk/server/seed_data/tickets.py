@@ -38,6 +38,7 @@ from agentdesk.server.seed_data.people import (
     Pools,
 )
 from agentdesk.server.seed_data.scenarios import BRAND, SCENARIOS, Scenario
+from agentdesk.server.seed_data.swarms import GENERIC_LINES, OWNER_LINES, SWARMS, SwarmScript
 
 TICKET_COLUMNS: tuple[str, ...] = (
     "id",
@@ -68,6 +69,26 @@ MESSAGE_COLUMNS: tuple[str, ...] = (
     "author_id",
     "body",
     "channel",
+    "created_at",
+    "version",
+)
+SWARM_COLUMNS: tuple[str, ...] = (
+    "id",
+    "ticket_id",
+    "owner_id",
+    "member_ids",
+    "ask",
+    "status",
+    "outcome",
+    "created_at",
+    "closed_at",
+    "version",
+)
+SWARM_MESSAGE_COLUMNS: tuple[str, ...] = (
+    "id",
+    "swarm_id",
+    "author_id",
+    "body",
     "created_at",
     "version",
 )
@@ -415,12 +436,71 @@ class ChunkRows:
     tickets: list[tuple[Any, ...]] = field(default_factory=list)
     messages: list[tuple[Any, ...]] = field(default_factory=list)
     ratings: list[tuple[Any, ...]] = field(default_factory=list)
+    swarms: list[tuple[Any, ...]] = field(default_factory=list)
+    swarm_messages: list[tuple[Any, ...]] = field(default_factory=list)
     next_version: int = 0
     next_rating_id: int = 0
 
     @property
     def row_count(self) -> int:
-        return len(self.tickets) + len(self.messages) + len(self.ratings)
+        return sum(
+            len(rows)
+            for rows in (
+                self.tickets,
+                self.messages,
+                self.ratings,
+                self.swarms,
+                self.swarm_messages,
+            )
+        )
+
+
+def _add_swarm(
+    out: ChunkRows,
+    world: TicketWorld,
+    rng: random.Random,
+    ph: Placeholders,
+    ticket_id: int,
+    owner: AgentRef,
+    script: SwarmScript,
+    window: tuple[int, int],
+    closed: bool,
+) -> tuple[int, str] | None:
+    """A swarm on the ticket, opened and talking within `window`; for a closed one, returns
+    (closed at, the internal note that records its outcome on the ticket)."""
+    experts = [a for a in world.agents_by_group[0] if a.id != owner.id]
+    if not experts:
+        return None
+    members = rng.sample(experts, k=min(len(experts), 1 + int(rng.random() * 2)))
+    begin, end = window
+    opened = begin + int((end - begin) * rng.uniform(0.1, 0.5))
+    finished = opened + int((end - opened) * rng.uniform(0.6, 0.95)) if closed else end
+    swarm_id = uuid7_at(opened * 1000 + _randrange(rng, 1000), rng.getrandbits(74))
+    outcome = _choice(rng, script.outcomes).format_map(ph) if closed else None
+    out.swarms.append(
+        (swarm_id, ticket_id, owner.id, json.dumps([owner.id] + [m.id for m in members]),
+         _cap(_choice(rng, script.asks).format_map(ph)), "closed" if closed else "open", outcome,
+         format_ts(opened), format_ts(finished) if closed else None, 0)
+    )  # fmt: skip
+    lines = 2 + int(rng.random() * 3)
+    for index in range(lines):
+        at = opened + (finished - opened) * (index + 1) // (lines + 1)
+        if index % 2 == 0:
+            author = _choice(rng, members)
+            said = script.lines if rng.random() < 0.7 else GENERIC_LINES
+            text = _cap(_choice(rng, said).format_map(ph))
+        else:
+            author, text = owner, _choice(rng, OWNER_LINES).format_map(ph)
+            if rng.random() < 0.4:
+                text = f"@{_choice(rng, members).first_name} {text}"
+        out.swarm_messages.append(
+            (uuid7_at(at * 1000 + _randrange(rng, 1000), rng.getrandbits(74)), swarm_id,
+             author.id, text, format_ts(at), 0)
+        )  # fmt: skip
+    if not closed:
+        return None
+    names = ", ".join(m.first_name for m in members)
+    return finished, f"Swarm outcome (with {names}): {outcome}"
 
 
 def generate_chunk(
@@ -544,6 +624,23 @@ def generate_chunk(
                 (solved_at, True, AuthorKind.AGENT.value, agent.id,
                  agent_text(text, channel, first, agent))
             )  # fmt: skip
+        script = SWARMS.get(scenario.key)
+        if script is not None and assignee is not None:
+            if spec is not None and status in (Status.OPEN, Status.ON_HOLD):
+                if rng.random() < 0.25:
+                    window = (created, now)
+                    _add_swarm(
+                        out, world, rng, ph, ticket_id, agent, script, window,
+                        closed=False,
+                    )  # fmt: skip
+            elif spec is None and solved_at is not None and rng.random() < 0.03:
+                window = (created, solved_at)
+                note = _add_swarm(
+                    out, world, rng, ph, ticket_id, agent, script, window,
+                    closed=True,
+                )  # fmt: skip
+                if note is not None:
+                    thread.append((note[0], False, AuthorKind.AGENT.value, agent.id, note[1]))
         thread.sort(key=lambda entry: entry[0])
 
         channel_value = channel.value
@@ -576,7 +673,7 @@ def generate_chunk(
         tickets_append(
             (
                 ticket_id,
-                _choice(rng, scenario.subjects).format_map(ph),
+                _cap(_choice(rng, scenario.subjects).format_map(ph)),
                 status.value,
                 priority.value,
                 channel_value,
@@ -606,11 +703,12 @@ def generate_chunk(
             )  # fmt: skip
             rating_id += 1
 
-    # Versions in insertion order: a chunk's tickets, then their messages, then its ratings.
+    # Versions in insertion order: a chunk's tickets, their messages, then ratings and swarms.
     version = message_version
-    for i, row in enumerate(out.ratings):
-        out.ratings[i] = (*row[:-1], version)
-        version += 1
+    for rows in (out.ratings, out.swarms, out.swarm_messages):
+        for i, row in enumerate(rows):
+            rows[i] = (*row[:-1], version)
+            version += 1
     out.next_version = version
     out.next_rating_id = rating_id
     return out

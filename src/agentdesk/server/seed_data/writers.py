@@ -20,7 +20,14 @@ from typing import Any, Protocol
 from sqlalchemy.engine import make_url
 
 # Tables whose secondary indexes are rebuilt after a fresh SQLite load.
-BULK_TABLES = ("customers", "tickets", "messages", "satisfaction_ratings")
+BULK_TABLES = (
+    "customers",
+    "tickets",
+    "messages",
+    "satisfaction_ratings",
+    "swarms",
+    "swarm_messages",
+)
 # Tables with integer ids from a sequence on PostgreSQL (explicit ids need `setval` after).
 SERIAL_TABLES = (
     "organisations",
