@@ -230,7 +230,12 @@ class RTBackend:
 
     async def _pull_feed(self, state: RTCursor, out: list[Change], limit: int) -> bool:
         """Transactions after the watermark; True when stopped early (more to come)."""
-        query = f"ObjectType = 'RT::Ticket' AND id > {state.watermark}"
+        # Outgoing-mail records change nothing agentdesk shows, and RT filters them by right
+        # after paging (a page of them could come back empty): never ask for them.
+        query = (
+            "ObjectType = 'RT::Ticket' AND Type != 'EmailRecord' "
+            f"AND Type != 'CommentEmailRecord' AND id > {state.watermark}"
+        )
         transactions: list[dict[str, Any]] = []
         more = False
         async for items in self.client.search_pages(
