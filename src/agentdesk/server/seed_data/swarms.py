@@ -147,7 +147,7 @@ GENERIC_LINES: tuple[str, ...] = (
 OWNER_LINES: tuple[str, ...] = (
     "Thanks! I'll update the customer.",
     "That matches what they describe.",
-    "Customer confirms it works again.",
     "Asked them; waiting for their answer.",
     "Great, that's what I needed.",
 )
+CLOSING_LINE = "Customer confirms it's sorted. Thanks all, closing the swarm."

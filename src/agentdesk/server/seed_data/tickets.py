@@ -38,7 +38,13 @@ from agentdesk.server.seed_data.people import (
     Pools,
 )
 from agentdesk.server.seed_data.scenarios import BRAND, SCENARIOS, Scenario
-from agentdesk.server.seed_data.swarms import GENERIC_LINES, OWNER_LINES, SWARMS, SwarmScript
+from agentdesk.server.seed_data.swarms import (
+    CLOSING_LINE,
+    GENERIC_LINES,
+    OWNER_LINES,
+    SWARMS,
+    SwarmScript,
+)
 
 TICKET_COLUMNS: tuple[str, ...] = (
     "id",
@@ -499,6 +505,10 @@ def _add_swarm(
         )  # fmt: skip
     if not closed:
         return None
+    out.swarm_messages.append(
+        (uuid7_at(finished * 1000, rng.getrandbits(74)), swarm_id, owner.id, CLOSING_LINE,
+         format_ts(finished), 0)
+    )  # fmt: skip
     names = ", ".join(m.first_name for m in members)
     return finished, f"Swarm outcome (with {names}): {outcome}"
 
