@@ -154,3 +154,58 @@ async def test_closed_streams_unsubscribe(world: World, server: EmbeddedServer) 
     while broadcaster.subscriber_count:
         assert asyncio.get_running_loop().time() < deadline, "a closed stream stayed subscribed"
         await asyncio.sleep(0.05)
+
+
+@pytest.mark.postgres
+async def test_events_cross_server_processes_on_postgres(pg_session_url: str) -> None:
+    """Two servers on one PostgreSQL database (as `serve --workers 2`): a stream on one hears
+    the writes and presence of the other, through LISTEN/NOTIFY alone (no polling)."""
+    from agentdesk.server.db import open_database
+
+    from .conftest import build_world, empty_postgres
+
+    empty_postgres(pg_session_url)
+    engine = open_database(pg_session_url)
+    world = build_world(engine)
+    options = {"keepalive_seconds": 0.2, "presence_ttl": timedelta(seconds=0.5)}
+    try:
+        with (
+            EmbeddedServer(engine=engine, poll_seconds=3600, **options) as first,
+            EmbeddedServer(engine=engine, poll_seconds=3600, **options) as second,
+        ):
+            async with (
+                httpx.AsyncClient(base_url=second.url, timeout=EVENT_TIMEOUT) as writer,
+                httpx.AsyncClient(base_url=first.url, timeout=EVENT_TIMEOUT) as reader,
+                aconnect_sse(reader, "GET", "/v1/events", headers=world.auth("bob")) as source,
+            ):
+                events = source.aiter_sse()
+                ticket_id = world.tickets["own"]
+                announce = await writer.post(
+                    "/v1/presence",
+                    json={"ticket_id": ticket_id, "state": "viewing"},
+                    headers=world.auth("alice"),
+                )
+                assert announce.status_code == 204
+                presence = await next_event(events, "presence")
+                assert presence["agent_id"] == world.agents["alice"].id
+                assert (await next_event(events, "presence"))["state"] == "left"
+
+                push = await writer.post(
+                    "/v1/mutations",
+                    json={
+                        "client_id": "cross",
+                        "mutations": [
+                            {
+                                "id": 1,
+                                "name": "ticket.tags",
+                                "args": {"ticket_id": ticket_id, "add": ["relayed"]},
+                            }
+                        ],
+                    },
+                    headers=world.auth("alice"),
+                )
+                assert push.json()["results"][0]["outcome"] == "applied"
+                change = await next_event(events, "change")
+                assert change["version"] > 0
+    finally:
+        engine.dispose()

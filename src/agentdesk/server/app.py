@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import anyio
 from fastapi import FastAPI
 from pydantic import BaseModel
 from sqlalchemy import Engine
@@ -23,6 +24,7 @@ from agentdesk.server import auth, changes, events, intake, me, mutations, probl
 from agentdesk.server.bodylimit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
 from agentdesk.server.db import open_database
 from agentdesk.server.events import Broadcaster
+from agentdesk.server.pgrelay import PgRelay
 from agentdesk.server.ratelimit import DEFAULT_RATE_LIMIT, RateLimit, RateLimiter
 from agentdesk.server.state import ServerState
 
@@ -44,8 +46,13 @@ def create_app(
     keepalive_seconds: float = 15.0,
     poll_seconds: float = 2.0,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    relay_events: bool = True,
 ) -> FastAPI:
-    """The server on `db_url` (or an already opened `engine`)."""
+    """The server on `db_url` (or an already opened `engine`).
+
+    `relay_events`: on PostgreSQL, carry realtime events between server processes with
+    LISTEN/NOTIFY (started with the ASGI lifespan).
+    """
     if engine is None:
         if db_url is None:
             raise ValueError("create_app needs a db_url or an engine")
@@ -57,11 +64,20 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        relay = None
+        if relay_events and engine.dialect.name == "postgresql":
+            conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            relay = PgRelay(conninfo, broadcaster.receive)
+            await anyio.to_thread.run_sync(relay.start)
+            broadcaster.relay = relay
         task = asyncio.create_task(broadcaster.run_housekeeping(housekeeping_tick))
         try:
             yield
         finally:
             broadcaster.close()
+            broadcaster.relay = None
+            if relay is not None:
+                await anyio.to_thread.run_sync(relay.stop)
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

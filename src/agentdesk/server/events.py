@@ -2,15 +2,17 @@
 
 The `Broadcaster` fans events out to the open streams of this process. Handlers (which run
 in worker threads) publish after their transaction commits; each stream gets only what its
-agent may see. A housekeeping task also polls `change_sequence`, so writes made by other
-processes (another worker, the seeder) still produce `change` hints: the in-process fan-out
-is the fast path, the poll the safety net. A PostgreSQL LISTEN/NOTIFY fan-out can replace the
-poll by calling `publish_change` from its listener; nothing else changes.
+agent may see (`Audience`). On PostgreSQL a `pgrelay.PgRelay` carries every event through
+LISTEN/NOTIFY to all server processes (`serve --workers N`), each delivering to its own
+streams; on SQLite, or while the relay is down, delivery is local. A housekeeping task also
+polls `change_sequence`, so writes made elsewhere (the seeder, a relay outage) still produce
+`change` hints.
 
 Events: `change {"version"}`, `presence {"agent_id", "ticket_id", "state"}` (to agents who
-can see the ticket, the announcer included; expires after `presence_ttl` unless refreshed,
-then `left` is sent), `swarm.message {SwarmMessage}` (to the swarm's members).
-A `: keep-alive` comment line is sent when nothing else was sent for `keepalive_seconds`.
+can see the ticket, the announcer included; every process keeps the presence it heard and
+expires it after `presence_ttl` unless refreshed, then sends `left` to its streams),
+`swarm.message {SwarmMessage}` (to the swarm's members). A `: keep-alive` comment line is
+sent when nothing else was sent for `keepalive_seconds`.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import anyio
 from fastapi import APIRouter, Depends
@@ -41,8 +43,6 @@ log = logging.getLogger("agentdesk.server")
 
 TICKETS = table_of(Ticket)
 QUEUE_SIZE = 1000
-
-Audience = Callable[[Caller], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +75,44 @@ class Subscriber:
             self.queue.put_nowait(ServerEvent("change", {"version": None}))
 
 
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who receives an event: everyone (both None), listed agents, or who can see a ticket.
+
+    Serialisable, so events can travel between processes (see `pgrelay`).
+    """
+
+    agent_ids: frozenset[int] | None = None
+    ticket: dict[str, Any] | None = None  # {"id", "group_id", "assignee_id"}
+
+    def admits(self, caller: Caller) -> bool:
+        if self.agent_ids is not None and caller.agent_id not in self.agent_ids:
+            return False
+        return self.ticket is None or can_see_ticket(caller, self.ticket)
+
+    def to_json(self) -> dict[str, Any]:
+        agents = None if self.agent_ids is None else sorted(self.agent_ids)
+        return {"agent_ids": agents, "ticket": self.ticket}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Audience:
+        if not data:
+            return EVERYONE
+        agents = data.get("agent_ids")
+        return cls(None if agents is None else frozenset(agents), data.get("ticket"))
+
+
+EVERYONE = Audience()
+
+
+def _ticket_scope(ticket: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": int(ticket["id"]),
+        "group_id": ticket.get("group_id"),
+        "assignee_id": ticket.get("assignee_id"),
+    }
+
+
 @dataclass
 class _Presence:
     agent_id: int
@@ -83,8 +121,22 @@ class _Presence:
     expires: float
 
 
+class Relay(Protocol):
+    """Carries events to every server process (this one included): `pgrelay.PgRelay`."""
+
+    @property
+    def running(self) -> bool: ...
+
+    def send(self, envelope: dict[str, Any]) -> None: ...
+
+
 class Broadcaster:
-    """Thread-safe fan-out of events to the streams of this process."""
+    """Thread-safe fan-out of events to the streams of this process.
+
+    Publishing makes an envelope `{"kind", "data", "audience"}`; with a running relay it
+    goes to every process (each hands it to its own `receive`), else straight to `receive`.
+    Presence is kept per process, updated by every presence envelope received.
+    """
 
     def __init__(self, engine: Engine, *, presence_ttl: float = 60.0, poll_seconds: float = 2.0):
         self._engine = engine
@@ -93,8 +145,10 @@ class Broadcaster:
         self._lock = threading.Lock()
         self._subscribers: set[Subscriber] = set()
         self._presence: dict[tuple[int, int], _Presence] = {}
-        self._last_version = 0
+        self._last_version = 0  # highest change hint delivered to local streams
+        self._last_sent = 0  # highest change hint this process published
         self._closed = False
+        self.relay: Relay | None = None
 
     # -- subscribers -------------------------------------------------------------------
 
@@ -126,35 +180,58 @@ class Broadcaster:
 
     # -- publishing (any thread) ---------------------------------------------------------
 
-    def publish(self, kind: str, data: dict[str, Any], audience: Audience | None = None) -> None:
-        event = ServerEvent(kind, data)
-        with self._lock:
-            subscribers = list(self._subscribers)
-        for subscriber in subscribers:
-            if audience is None or audience(subscriber.caller):
-                self._deliver(subscriber, event)
+    def publish(self, kind: str, data: dict[str, Any], audience: Audience = EVERYONE) -> None:
+        envelope = {"kind": kind, "data": data, "audience": audience.to_json()}
+        relay = self.relay
+        if relay is not None and relay.running:
+            try:
+                relay.send(envelope)
+                return
+            except Exception as exc:  # too large, or the database blipped: this process only
+                log.warning("events: relaying %s failed (%s); delivering locally", kind, exc)
+        self.receive(envelope)
 
     def publish_change(self, version: int) -> None:
         """A write committed with `version`: every stream should pull."""
         with self._lock:
-            if version <= self._last_version:
+            if version <= self._last_sent:
                 return
-            self._last_version = version
+            self._last_sent = version
         self.publish("change", {"version": version})
 
     def publish_to_agents(self, kind: str, data: dict[str, Any], agent_ids: Iterable[int]) -> None:
-        members = frozenset(agent_ids)
-        self.publish(kind, data, lambda caller: caller.agent_id in members)
+        self.publish(kind, data, Audience(agent_ids=frozenset(agent_ids)))
 
     def announce_presence(self, caller: Caller, ticket: dict[str, Any], state: str) -> None:
-        key = (caller.agent_id, int(ticket["id"]))
+        scope = _ticket_scope(ticket)
+        data = {"agent_id": caller.agent_id, "ticket_id": scope["id"], "state": state}
+        self.publish("presence", data, Audience(ticket=scope))
+
+    def receive(self, envelope: dict[str, Any]) -> None:
+        """An event for this process's streams (from `publish` or from the relay)."""
+        kind = str(envelope.get("kind", ""))
+        data = envelope.get("data") or {}
+        audience = Audience.from_json(envelope.get("audience"))
+        if kind == "change":
+            version = data.get("version")
+            with self._lock:
+                if isinstance(version, int):
+                    if version <= self._last_version:
+                        return
+                    self._last_version = version
+                    self._last_sent = max(self._last_sent, version)
+        elif kind == "presence" and audience.ticket is not None:
+            self._remember_presence(data, audience.ticket)
+        self._fan_out(ServerEvent(kind, data), audience)
+
+    def _remember_presence(self, data: dict[str, Any], ticket: dict[str, Any]) -> None:
+        key = (int(data["agent_id"]), int(ticket["id"]))
         with self._lock:
-            if state == "left":
+            if data.get("state") == "left":
                 self._presence.pop(key, None)
             else:
                 expires = time.monotonic() + self._presence_ttl
-                self._presence[key] = _Presence(caller.agent_id, ticket, state, expires)
-        self._publish_presence(caller.agent_id, ticket, state)
+                self._presence[key] = _Presence(key[0], ticket, str(data["state"]), expires)
 
     def presence_snapshot(self, caller: Caller) -> list[ServerEvent]:
         with self._lock:
@@ -165,12 +242,12 @@ class Broadcaster:
             if can_see_ticket(caller, p.ticket)
         ]
 
-    def _publish_presence(self, agent_id: int, ticket: dict[str, Any], state: str) -> None:
-        self.publish(
-            "presence",
-            _presence_data(agent_id, ticket, state),
-            lambda subscriber: can_see_ticket(subscriber, ticket),
-        )
+    def _fan_out(self, event: ServerEvent, audience: Audience) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for subscriber in subscribers:
+            if audience.admits(subscriber.caller):
+                self._deliver(subscriber, event)
 
     @staticmethod
     def _deliver(subscriber: Subscriber, event: ServerEvent) -> None:
@@ -184,8 +261,9 @@ class Broadcaster:
         with self._lock:
             expired = [key for key, p in self._presence.items() if p.expires <= now]
             gone = [self._presence.pop(key) for key in expired]
-        for presence in gone:
-            self._publish_presence(presence.agent_id, presence.ticket, "left")
+        for presence in gone:  # every process expires its own copy: local streams only
+            data = _presence_data(presence.agent_id, presence.ticket, "left")
+            self._fan_out(ServerEvent("presence", data), Audience(ticket=presence.ticket))
 
     def poll_sequence(self) -> None:
         """Publish a change hint if the database moved on without us (other processes)."""
@@ -214,6 +292,7 @@ class Broadcaster:
             value = conn.execute(text("SELECT value FROM change_sequence WHERE id = 1")).scalar()
         with self._lock:
             self._last_version = max(self._last_version, int(value or 0))
+            self._last_sent = max(self._last_sent, self._last_version)
 
 
 def _presence_data(agent_id: int, ticket: dict[str, Any], state: str) -> dict[str, Any]:
