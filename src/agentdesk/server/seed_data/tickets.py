@@ -6,9 +6,10 @@ from the SLA state they should be in now (breached, at risk within the hour, or 
 ids follow creation time. `generate_chunk` then writes the rows of a slice of that timeline
 with its own `random.Random`, so a chunk's rows depend only on the seed and the chunk.
 
-Rows are tuples in the column order of `columns.py`-style constants below, with values the
-bulk writers pass through unchanged: timestamps as `YYYY-MM-DD HH:MM:SS.ffffff` UTC text,
-JSON as text, enums as their values.
+A chunk holds tickets, messages, satisfaction ratings, swarms and swarm messages. Rows are
+tuples in the order of the `*_COLUMNS` constants below, with values the bulk writers pass
+through unchanged: timestamps as `YYYY-MM-DD HH:MM:SS.ffffff` UTC text, JSON as text, enums
+as their values.
 """
 
 from __future__ import annotations
