@@ -219,7 +219,8 @@ def _fast_term(term: str, pattern: re.Pattern[str] | None, cand: Candidate) -> i
         found = pattern.search(title)
         if found is not None:
             gaps = found.end() - found.start() - len(term)
-            best = 40 + 10 * (len(term) - 1) - min(gaps, 8 * (len(term) - 1))
+            cap = 8 * (len(term) - 1)
+            best = 40 + 10 * (len(term) - 1) - (gaps if gaps < cap else cap)
             if found.start() in cand.word_starts:
                 best += 8
             best = max(best, 1)
@@ -246,7 +247,22 @@ def _scored(query: str, candidates: Sequence[Candidate]) -> list[tuple[int, Cand
     plans = [(term, frozenset(term), _subsequence_pattern(term)) for term in terms]
     found = []
     append = found.append
-    if len(plans) == 1:  # the common case, kept tight
+    if len(plans) == 1 and len(terms[0]) == 1:  # the first keystroke: the most candidates
+        char = terms[0]
+        title_hit, at_start, at_word = 100 + 12, 100 + 12 + 40, 100 + 12 + 25
+        for cand in candidates:
+            if char in cand.chars:
+                at = cand.title_lower.find(char)
+                if at == 0:
+                    append((at_start, cand))
+                elif at > 0:
+                    append((at_word if at in cand.word_starts else title_hit, cand))
+                else:
+                    score = _fast_term(char, None, cand)
+                    if score:
+                        append((score, cand))
+        return found
+    if len(plans) == 1:  # one term: the common case, kept tight
         term, term_set, pattern = plans[0]
         for cand in candidates:
             if term_set <= cand.chars:
