@@ -128,6 +128,23 @@ print "ok\\n";
 """
 
 
+_CUSTOMER_REPLY_SCRIPT = """\
+use strict; use warnings;
+use lib '{lib}';
+use RT;
+use MIME::Entity;
+RT::LoadConfig(); RT::Init();
+my ($ticket_id, $email, $text) = @ARGV;
+my $user = RT::CurrentUser->new; $user->LoadByEmail($email) or die "no user $email\\n";
+my $ticket = RT::Ticket->new($user);
+$ticket->Load($ticket_id) or die "no ticket $ticket_id\\n";
+my $mime = MIME::Entity->build(Type => 'text/plain', Charset => 'UTF-8', Data => [$text]);
+my ($txn, $msg) = $ticket->Correspond(MIMEObj => $mime);
+die "correspond: $msg\\n" unless $txn;
+print "$txn\\n";
+"""
+
+
 class RTUnavailable(RuntimeError):
     """RT is not installed and cannot be installed here, or an instance failed to start."""
 
@@ -203,8 +220,13 @@ def seed_datafile() -> str:
   {{ Name => '{TAGS_FIELD}', Type => 'FreeformMultiple', LookupType => 'RT::Queue-RT::Ticket',
     Queue => 0, Description => 'agentdesk tags' }},
 );
-@ACL = map {{ {{ GroupId => 'Support Team', GroupDomain => 'UserDefined', Right => $_ }} }}
-  qw({rights});
+@ACL = (
+  (map {{ {{ GroupId => 'Support Team', GroupDomain => 'UserDefined', Right => $_ }} }}
+    qw({rights})),
+  # Customers may answer their own tickets (as mail replies would).
+  (map {{ {{ GroupDomain => 'RT::System-Role', GroupType => 'Requestor', Right => $_ }} }}
+    qw(ShowTicket ReplyToTicket)),
+);
 @Final = (sub {{
   my $scrips = RT::Scrips->new(RT->SystemUser);
   $scrips->UnLimit;
@@ -332,6 +354,13 @@ class RTInstance:
         script = self.root / "seed_bulk.pl"
         script.write_text(_BULK_SCRIPT.format(lib=RT_LIB))
         self._run(["perl", str(script), str(count), queue, "alice", prefix], timeout=3600)
+
+    def customer_reply(self, ticket_id: int, email: str, text: str) -> int:
+        """A reply written by the customer (as if it came by mail): a Correspondence by an
+        unprivileged user. Returns the transaction id."""
+        script = self.root / "customer_reply.pl"
+        script.write_text(_CUSTOMER_REPLY_SCRIPT.format(lib=RT_LIB))
+        return int(self._run(["perl", str(script), str(ticket_id), email, text]).strip())
 
     # -- REST 2 as a user ---------------------------------------------------------------------
     def api(self, user: str = "root") -> RTApi:

@@ -128,6 +128,24 @@ async def test_incremental_pull_fetches_only_changed_tickets(
     assert RTCursor.decode(cursor2).watermark > RTCursor.decode(cursor).watermark
 
 
+async def test_a_customer_reply_by_mail_is_a_customer_message(
+    rt_running: RTInstance, alice_api: RTApi
+) -> None:
+    ticket = alice_api.create_ticket("Mail me", "uma@customer.test", "First mail.")
+    async with backend_for(rt_running) as backend:
+        _, cursor, _ = await pull_until_done(backend, None)
+        rt_running.customer_reply(ticket, "uma@customer.test", "Second mail, from my phone.")
+        changes, _, _ = await pull_until_done(backend, cursor)
+    (message,) = [m for m in rows(changes, "message").values() if m["ticket_id"] == ticket]
+    customer_id = rows(changes, "ticket")[ticket]["customer_id"]
+    assert message["body"] == "Second mail, from my phone."
+    assert (message["author_kind"], message["author_id"], message["public"]) == (
+        "customer",
+        customer_id,
+        True,
+    )
+
+
 async def test_deleted_ticket_leaves_the_cache_and_tags_come_from_the_custom_field(
     rt_running: RTInstance, root_api: RTApi
 ) -> None:
