@@ -58,6 +58,7 @@ async def test_agents_see_no_lead_actions(tmp_path: Path) -> None:
             actions = {b.binding.action for b in app.screen.active_bindings.values()}
             assert not actions & {"workload", "kpi", "distribute"}  # footer, help, palette
             assert "Workload" not in screen_text(pilot)
+            assert not app.warm_kpis()  # no figures computed for agents either
             await pilot.press("W", "K", "D")
             await pilot.pause()
             assert isinstance(app.screen, QueueScreen)

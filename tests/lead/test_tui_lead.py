@@ -11,7 +11,7 @@ from agentdesk.store import Cache, StoreError
 from agentdesk.store.reports import unassigned_tickets, workload
 from agentdesk.tui.lead import apply_plan
 from agentdesk.tui.screens.distribution import DistributionScreen
-from agentdesk.tui.screens.kpi import KpiScreen
+from agentdesk.tui.screens.kpi import KpiScreen, figures_store
 from agentdesk.tui.screens.queue import QueueScreen
 from agentdesk.tui.screens.workload import AgentQueueScreen, WorkloadScreen
 from agentdesk.tui.widgets.agent_picker import UNASSIGNED, AgentPicker, lead_entries
@@ -193,3 +193,28 @@ def test_a_plan_is_applied_whole_or_not_at_all(desk: Cache) -> None:
     assert desk.ticket(9)["assignee_id"] is None
     assert len(apply_plan(desk, plan)) == 3
     assert desk.pending_count() == 3
+
+
+async def test_kpis_are_precomputed_for_leads_and_reused_until_the_cache_changes(
+    make_app, desk: Cache
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        store = figures_store(app)
+        assert app.warm_kpis()
+        assert not app.warm_kpis()  # at most one run every 30 s
+        mine = (BILLING, TECH)
+        await until(pilot, lambda: store.fresh(mine, "agent", desk.data_version()) is not None)
+        warmed = store.fresh(mine, "agent", desk.data_version())
+        await pilot.press("K")
+        await until(pilot, lambda: isinstance(app.screen, KpiScreen))
+        await until(pilot, lambda: app.screen.summary is not None)
+        assert app.screen.summary is warmed.summary  # drawn from the precomputed figures
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        desk.update_ticket(9, priority="high")  # the cache changed: figures are read again
+        await pilot.press("K")
+        await until(pilot, lambda: isinstance(app.screen, KpiScreen))
+        await until(pilot, lambda: app.screen.summary is not warmed.summary)
+        assert app.screen.summary == warmed.summary  # (nothing that counts changed)

@@ -11,6 +11,7 @@ says so plainly, and it tells an agent when someone else gives them a ticket.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -21,7 +22,12 @@ from agentdesk.domain.text import one_line
 from agentdesk.store import StoreError
 from agentdesk.store.reports import lead_group_ids, unassigned_tickets, workload
 from agentdesk.tui.screens.distribution import DistributionScreen
-from agentdesk.tui.screens.kpi import KpiScreen
+from agentdesk.tui.screens.kpi import (
+    AUTO_REFRESH_SECONDS,
+    KpiScreen,
+    compute_figures,
+    figures_store,
+)
 from agentdesk.tui.screens.workload import WorkloadScreen
 from agentdesk.tui.widgets.agent_picker import (
     UNASSIGNED,
@@ -141,8 +147,35 @@ class LeadActionsMixin:
         return notices
 
     def check_assignment_notices(self) -> None:
-        """Call after every cache change (the app's `refresh_data`)."""
+        """Call after every cache change (the app's `refresh_data`): notices, and for leads
+        the KPI figures precomputed in the background (see `warm_kpis`)."""
         self.lead_notices().check(self.cache, self.notify)  # type: ignore[attr-defined]
+        self.warm_kpis()
+
+    def warm_kpis(self) -> bool:
+        """Precompute the dashboard's default figures in a thread, at most every 30 s.
+
+        Returns True when a computation was started. `K` then draws them at once.
+        """
+        app: Any = self
+        if not self.is_lead() or self.cache.cursor is None:
+            return False
+        last = getattr(self, "_kpi_warmed_at", None)
+        if last is not None and time.monotonic() - last < AUTO_REFRESH_SECONDS:
+            return False
+        group_ids = lead_group_ids(self.cache)
+        version = self.cache.data_version()
+        store = figures_store(self)
+        if store.fresh(group_ids, "agent", version) is not None:
+            return False
+        self._kpi_warmed_at = time.monotonic()
+        now = app.now()
+
+        def compute() -> None:
+            store.put(compute_figures(self.cache, group_ids, "agent", now, version))
+
+        app.run_worker(compute, thread=True, group="kpi-warm", exclusive=True, exit_on_error=False)
+        return True
 
     # -- W and K --------------------------------------------------------------------------
 

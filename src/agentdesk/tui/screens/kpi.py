@@ -36,7 +36,18 @@ from agentdesk.store.reports import default_range, kpi_inputs, lead_group_ids
 from agentdesk.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from agentdesk.store import Cache
     from agentdesk.tui.app import AgentDeskApp
+
+
+def figures_store(app: object) -> FiguresStore:
+    """The app's figures store (made on first use)."""
+    store: FiguresStore | None = getattr(app, "_kpi_figures", None)
+    if store is None:
+        store = FiguresStore()
+        app._kpi_figures = store  # type: ignore[attr-defined]
+    return store
+
 
 AUTO_REFRESH_SECONDS = 30.0
 
@@ -59,6 +70,70 @@ class Scope:
 
     name: str
     group_ids: tuple[int, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class KpiFigures:
+    """Everything the dashboard draws for one scope and breakdown, and when it was read."""
+
+    group_ids: tuple[int, ...] | None
+    dimension: Dimension
+    start: datetime
+    end: datetime
+    summary: KpiSummary
+    breakdown: dict[int | None, KpiSummary]
+    data_version: tuple[int, int]  # the cache's, read on the UI thread before computing
+    computed_at: float  # time.monotonic()
+
+
+def compute_figures(
+    cache: Cache,
+    group_ids: tuple[int, ...] | None,
+    dimension: Dimension,
+    now: datetime,
+    data_version: tuple[int, int],
+) -> KpiFigures:
+    """Read and fold the KPIs (safe in a worker thread: the cache has a connection per thread)."""
+    start, end = default_range(now)
+    inputs = kpi_inputs(cache, start, end, group_ids=group_ids, now=now)
+    return KpiFigures(
+        group_ids,
+        dimension,
+        start,
+        end,
+        inputs.summary_for(),
+        inputs.summaries_by(dimension),
+        data_version,
+        time.monotonic(),
+    )
+
+
+class FiguresStore:
+    """The latest figures per (scope, breakdown): reused while the cache has not changed.
+
+    Leads get them precomputed in the background after syncs (`LeadActionsMixin`), so `K`
+    draws at once instead of reading 14 days of tickets first.
+    """
+
+    def __init__(self) -> None:
+        self._figures: dict[tuple[tuple[int, ...] | None, str], KpiFigures] = {}
+
+    def put(self, figures: KpiFigures) -> None:
+        self._figures[(figures.group_ids, figures.dimension)] = figures
+
+    def fresh(
+        self,
+        group_ids: tuple[int, ...] | None,
+        dimension: Dimension,
+        data_version: tuple[int, int],
+        max_age: float = AUTO_REFRESH_SECONDS,
+    ) -> KpiFigures | None:
+        figures = self._figures.get((group_ids, dimension))
+        if figures is None or figures.data_version != data_version:
+            return None
+        if time.monotonic() - figures.computed_at > max_age:
+            return None
+        return figures
 
 
 def text_bar(value: int, largest: int, width: int = 24) -> str:
@@ -149,14 +224,24 @@ class KpiScreen(Screen[None]):
     def scope(self) -> Scope:
         return self.scopes[self.scope_index]
 
-    def reload(self) -> None:
-        """Compute every figure from the cache and redraw."""
-        self._computed_at = time.monotonic()
-        now = self._now or self.app.now()
-        start, end = default_range(now)
-        inputs = kpi_inputs(self.app.cache, start, end, group_ids=self.scope.group_ids, now=now)
-        self.summary = summary = inputs.summary_for()
-        self.breakdown = inputs.summaries_by(self.dimension)
+    def reload(self, *, force: bool = False) -> None:
+        """Draw the figures of the current scope: reused while fresh, else read the cache."""
+        store = figures_store(self.app)
+        version = self.app.cache.data_version()
+        figures = None if force else store.fresh(self.scope.group_ids, self.dimension, version)
+        if figures is None:
+            now = self._now or self.app.now()
+            figures = compute_figures(
+                self.app.cache, self.scope.group_ids, self.dimension, now, version
+            )
+            store.put(figures)
+        self.show(figures)
+
+    def show(self, figures: KpiFigures) -> None:
+        self._computed_at = figures.computed_at
+        self.summary = summary = figures.summary
+        self.breakdown = figures.breakdown
+        start, end = figures.start, figures.end
         last_day = (end - timedelta(days=1)).date()
         self.query_one("#kpi-title", Label).update(
             Content(
@@ -259,7 +344,7 @@ class KpiScreen(Screen[None]):
         """The cache changed (a sync): 14-day figures barely move, so recompute at most every
         `AUTO_REFRESH_SECONDS` (`r` recomputes at once)."""
         if time.monotonic() - self._computed_at >= AUTO_REFRESH_SECONDS:
-            self.reload()
+            self.reload(force=True)
 
     def action_next_scope(self) -> None:
         self.scope_index = (self.scope_index + 1) % len(self.scopes)
@@ -270,7 +355,7 @@ class KpiScreen(Screen[None]):
         self.reload()
 
     def action_reload(self) -> None:
-        self.reload()
+        self.reload(force=True)
         self.notify("KPIs refreshed")
 
     def action_back(self) -> None:
