@@ -1,4 +1,5 @@
-"""Rows to wire JSON, fast: no ORM objects, no per-row pydantic; datetimes as ISO 8601 `Z`.
+"""JSON answers of single rows and small bodies: no ORM objects, no per-row pydantic;
+datetimes as ISO 8601 `Z`. (Pulls build their JSON in the database: see `rowjson`.)
 
 Rows come from SQLAlchemy Core selects on `Model.__table__`, so the column types have already
 turned values into aware datetimes, enum members (plain `str` subclasses) and lists/dicts.
@@ -22,7 +23,6 @@ TABLES: dict[str, Table] = {
     entity: model.__table__  # type: ignore[attr-defined]
     for entity, model in SYNCED_MODELS.items()
 }
-ENTITY_OF_TABLE: dict[str, str] = {table.name: entity for entity, table in TABLES.items()}
 
 
 def table_of(model: type[SQLModel]) -> Table:
