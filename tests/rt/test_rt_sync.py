@@ -83,6 +83,45 @@ async def test_replies_written_while_rt_is_down_arrive_once_after_it_starts(
         cache.close()
 
 
+async def test_stale_edit_is_a_conflict_and_a_refused_owner_a_rejection_in_the_cache(
+    rt: RTInstance, tmp_path: Path
+) -> None:
+    rt.start()
+    with rt.api("alice") as api:
+        stale = api.create_ticket("Stale edit", "vera@customer.test", "Status race")
+        refused = api.create_ticket("Refused owner", "walt@customer.test", "Dave, please")
+        dave_id = int(api.user("dave")["id"])
+    cache = Cache.open(tmp_path / "cache.sqlite3")
+    settings = RTSettings(max_requests_per_second=1000)
+    backend = RTBackend(rt.url, f"alice:{rt.tokens['alice']}", settings=settings)
+    engine = SyncEngine(cache, backend)
+    try:
+        await engine.sync_once()
+        with rt.api("bob") as bob:
+            bob.update(stale, Status="resolved")  # someone else, while we were not looking
+        assert cache.update_ticket(stale, status="pending") is not None
+        assert cache.assign_ticket(refused, dave_id) is not None
+        await engine.sync_once()
+
+        (conflict,) = [c for c in cache.conflicts() if c.ticket_id == stale]
+        assert (conflict.field, conflict.base, conflict.mine, conflict.theirs) == (
+            "status",
+            "new",
+            "pending",
+            "solved",
+        )
+        (rejected,) = [row for row in cache.outbox_rows() if row.state == "rejected"]
+        assert rejected.args["ticket_id"] == refused
+        assert "That user may not own tickets in that queue" in (rejected.reason or "")
+        assert cache.ticket(refused)["assignee_id"] is None  # the local change rolled back
+        with rt.api("alice") as api:
+            assert api.ticket(stale)["Status"] == "resolved"
+            assert api.ticket(refused)["Owner"]["id"] == "Nobody"
+    finally:
+        await backend.aclose()
+        cache.close()
+
+
 # 20 points: RT's own steps in the adapter, the engine's, and the cache's commits.
 CRASH_POINTS = (
     [("rt.push.after_post", n) for n in (1, 2, 1, 2, 1, 2, 3)]
