@@ -42,6 +42,11 @@ def agent_view(agent: AgentLoad) -> View:
     )
 
 
+def due_cell(count: int) -> Text:
+    """Tickets due within the hour: a symbol and bold when any (never colour alone)."""
+    return Text(f"⚠ {count}", style="bold") if count else Text("0")
+
+
 def capacity_text(used: int, capacity: int) -> str:
     return f"{capacity_bar(used, capacity)} {used}/{capacity}"
 
@@ -141,9 +146,12 @@ class WorkloadScreen(Screen[None]):
                 Text(AVAILABILITY_SYMBOL.get(agent.availability, agent.availability)),
                 Text(str(agent.open)),
                 Text(str(agent.pending)),
-                Text(f"⚠ {agent.breaching}" if agent.breaching else "0"),
+                due_cell(agent.breaching),
                 Text(format_time_left(age) if age is not None else "—"),
-                Text(capacity_text(agent.open, agent.capacity)),
+                Text(
+                    capacity_text(agent.open, agent.capacity),
+                    style="bold" if agent.open > agent.capacity else "",
+                ),
                 key=str(agent.agent_id),
             )
         if selected is not None:
@@ -159,7 +167,7 @@ class WorkloadScreen(Screen[None]):
                 Text(str(group.agents)),
                 Text(str(group.open)),
                 Text(str(group.pending)),
-                Text(f"⚠ {group.breaching}" if group.breaching else "0"),
+                due_cell(group.breaching),
                 Text(str(group.unassigned)),
                 Text(f"{group.open}/{group.capacity}"),
                 key=str(group.group_id),
