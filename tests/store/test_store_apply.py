@@ -130,7 +130,7 @@ def test_large_first_sync_runs_in_bulk_and_ends_indexed(cache: Cache) -> None:
     assert not cache.bulk_loading
     listed = cache.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
     indexes = {r[0] for r in listed}
-    assert "tickets_by_sla" in indexes
+    assert "tickets_sort_sla" in indexes
     assert [r.id for r in cache.search('"p17"')] == [17]
     assert cache.count("tag:t1") == len([i for i in range(1, n + 1) if i % 3 == 1])
     assert cache.search("customer:person")[0].customer_name.startswith("Person")

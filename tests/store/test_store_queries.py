@@ -138,8 +138,9 @@ def test_keyset_paging_returns_every_row_once_in_order(
     query: str | None,
     strategy: tuple[int, int],
 ) -> None:
-    saved = (queries.WALK_THRESHOLD, queries.WALK_BUDGET_STEPS)
+    saved = (queries.WALK_THRESHOLD, queries.WALK_THRESHOLD_COVERED, queries.WALK_BUDGET_STEPS)
     queries.WALK_THRESHOLD, queries.WALK_BUDGET_STEPS = strategy
+    queries.WALK_THRESHOLD_COVERED = strategy[0]
     with tempfile.TemporaryDirectory() as folder:
         cache = Cache.open(Path(folder) / "c.sqlite3")
         try:
@@ -161,7 +162,11 @@ def test_keyset_paging_returns_every_row_once_in_order(
                     assert cache.nth(query, sort, len(expected)) is None
         finally:
             cache.close()
-            queries.WALK_THRESHOLD, queries.WALK_BUDGET_STEPS = saved
+            (
+                queries.WALK_THRESHOLD,
+                queries.WALK_THRESHOLD_COVERED,
+                queries.WALK_BUDGET_STEPS,
+            ) = saved
 
 
 def test_unknown_sort_is_a_clear_error(seeded: Cache) -> None:

@@ -21,6 +21,7 @@ from agentdesk.domain.sla import AT_RISK_WINDOW
 from agentdesk.domain.timeutil import utcnow
 from agentdesk.store.codec import decode_row, ts_text, ts_value
 from agentdesk.store.db import CacheCore, StoreError
+from agentdesk.store.schema import ACTIVE_SLA_INDEX_NAME, SORT_INDEX_NAMES
 from agentdesk.store.search import Filter, TicketQuery, fts_expression, fts_string, parse_query
 
 # Sort name -> indexed column of `tickets`.
@@ -176,20 +177,15 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 # Sort column -> its index (walked in order, so a page never sorts).
 _SORT_INDEX: dict[str, str] = {
-    "sla_key": "INDEXED BY tickets_by_sla",
-    "priority_rank": "INDEXED BY tickets_by_priority",
-    "status_rank": "INDEXED BY tickets_by_status",
-    "channel": "INDEXED BY tickets_by_channel",
-    "subject": "INDEXED BY tickets_by_subject",
-    "customer_name": "INDEXED BY tickets_by_customer_name",
-    "assignee_name": "INDEXED BY tickets_by_assignee_name",
-    "updated_at": "INDEXED BY tickets_by_updated",
+    **{column: f"INDEXED BY {name}" for column, name in SORT_INDEX_NAMES.items()},
     "created_at": "INDEXED BY tickets_by_created",  # (created_at) + the implicit rowid
     "id": "NOT INDEXED",  # the rowid order itself
 }
 
 # A filter matching at least this many tickets is paged by walking the sort index.
 WALK_THRESHOLD = 5000
+WALK_THRESHOLD_COVERED = 2000  # when every filter is on a column the sort indexes carry
+_COVERED_FIELDS = frozenset({"status", "assignee", "group", "priority", "sla"})
 # Work allowed for that walk before falling back to the planner's plan (matches that all sit
 # far down the sort order), in SQLite virtual-machine steps (a few milliseconds).
 WALK_BUDGET_STEPS = 300_000
@@ -211,16 +207,16 @@ def _page_sql(
     `sort`: order with `+column` so SQLite sorts the (few) matches instead of walking an
     index in order and testing every row."""
     where, params = list(where), list(params)
+    plus = "+" if sort else ""  # `+x` is no index term: the filters' index drives
     if key is not None:
         op = "<" if backwards else ">"
         if column == "id":
-            where.append(f"tickets.id {op} ?")
+            where.append(f"{plus}tickets.id {op} ?")
             params.append(key[1])
         else:
-            where.append(f"(tickets.{column}, tickets.id) {op} (?, ?)")
+            where.append(f"({plus}tickets.{column}, {plus}tickets.id) {op} (?, ?)")
             params.extend(key)
     direction = "DESC" if backwards else "ASC"
-    plus = "+" if sort else ""
     order = (
         f"{plus}tickets.id {direction}"
         if column == "id"
@@ -256,24 +252,38 @@ def _sla_sql(values: list[str], now: datetime) -> tuple[str, list[Any]]:
     return "(" + " OR ".join(f"({part})" for part in parts) + ")", params
 
 
-def _sort_is_constant(query: TicketQuery, column: str) -> bool:
-    """True when the filters leave one possible value of the sort column."""
+def _no_clock(query: TicketQuery) -> bool:
+    """The query keeps only statuses whose SLA clock never runs (domain.sla.next_due)."""
+    return any(
+        flt.field == "status"
+        and not flt.negate
+        and all(not Status(value).is_active for value in flt.values)
+        for flt in query.filters
+    )
+
+
+def _pinned_sort_term(query: TicketQuery, column: str) -> tuple[str, list[Any]] | None:
+    """`column = value` when the filters leave the sort column one possible value.
+
+    Added to the query, it turns the walk of the sort index into one contiguous range (the
+    matches, in id order), first page or last."""
     for flt in query.filters:
         if flt.negate:
             continue
         values = set(flt.values)
-        no_clock = column == "sla_key" and flt.field == "status"  # domain.sla.next_due
-        if (
-            (no_clock and all(not Status(value).is_active for value in values))
-            or (column == "sla_key" and flt.field == "sla" and values == {"none"})
-            or ((flt.field, column) in _PINNED and len(values) == 1)
-            or (column == "assignee_name" and flt.field == "assignee" and values == {"none"})
-        ):
-            return True
-    return False
-
-
-_PINNED = {("status", "status_rank"), ("priority", "priority_rank"), ("channel", "channel")}
+        if column == "sla_key" and flt.field == "sla" and values == {"none"}:
+            return "tickets.sla_key = '9999'", []
+        if len(values) == 1:
+            (value,) = values
+            if column == "status_rank" and flt.field == "status":
+                return "tickets.status_rank = ?", [_STATUS_RANK[value]]
+            if column == "priority_rank" and flt.field == "priority":
+                return "tickets.priority_rank = ?", [Priority(value).rank]
+            if column == "channel" and flt.field == "channel":
+                return "tickets.channel = ?", [value]
+            if column == "assignee_name" and flt.field == "assignee" and value == "none":
+                return "tickets.assignee_name = ''", []
+    return None
 
 
 def _active_only(query: TicketQuery) -> bool:
@@ -347,11 +357,13 @@ class QueriesMixin(CacheCore):
         query: TicketQuery,
         now: datetime | None = None,
         walk: bool = False,
+        pinned: tuple[str, list[Any]] | None = None,
     ) -> tuple[list[str], list[Any]]:
         """WHERE clauses and parameters. `walk`: written for checking row by row while an
-        index is walked (tags as EXISTS), instead of for driving the search."""
-        where: list[str] = []
-        params: list[Any] = []
+        index is walked (tags as EXISTS), instead of for driving the search. `pinned`: an
+        extra term (see `_pinned_sort_term`)."""
+        where: list[str] = [pinned[0]] if pinned else []
+        params: list[Any] = list(pinned[1]) if pinned else []
         for flt in query.filters:
             clause, args = self._filter_sql(conn, flt, now, walk)
             where.append(f"NOT ({clause})" if flt.negate else clause)
@@ -513,44 +525,50 @@ class QueriesMixin(CacheCore):
         if column is None:
             raise StoreError(f"unknown sort {sort!r} (use {', '.join(SORT_COLUMNS)})")
         backwards = descending != reverse
-        if _sort_is_constant(query, column):
-            column = "id"  # every match has the same sort value: the order is id order
+        if column == "sla_key" and _no_clock(query):
+            column = "id"  # no SLA clock runs for these statuses: SLA order is id order
+        pinned = _pinned_sort_term(query, column)
         with self.read() as conn:
             if query.has_text:
                 # Driven by the (bounded) full-text candidates; other filters check each one.
-                where, params = self._compile(conn, query, walk=True)
+                where, params = self._compile(conn, query, walk=True, pinned=pinned)
                 sql, args = _page_sql(where, params, column, key, limit, backwards, True, offset)
                 rows = conn.execute(sql.format(index=""), args).fetchall()
                 return [_ticket_row(r) for r in rows]
             if not query.filters:
-                where, params = self._compile(conn, query)
+                where, params = self._compile(conn, query, pinned=pinned)
                 sql, args = _page_sql(where, params, column, key, limit, backwards, False, offset)
                 rows = conn.execute(sql.format(index=""), args).fetchall()
                 return [_ticket_row(r) for r in rows]
             small = not _has_tag(query) and not self._matches_many(conn, query)
             if not small:
                 # A broad filter: walk the sort index and stop after one page.
-                where, params = self._compile(conn, query, walk=True)
+                where, params = self._compile(conn, query, walk=True, pinned=pinned)
                 sql, args = _page_sql(where, params, column, key, limit, backwards, False, offset)
                 hint = _SORT_INDEX[column]
                 if column == "sla_key" and _active_only(query):
-                    hint = "INDEXED BY tickets_active_by_sla"
+                    hint = f"INDEXED BY {ACTIVE_SLA_INDEX_NAME}"
                 rows = _walk_sort_index(conn, hint, sql, args)
                 if rows is not None:
                     return [_ticket_row(r) for r in rows]
             # A few matches: start from the most selective filter's index, then sort them.
-            where, params = self._compile(conn, query)
+            where, params = self._compile(conn, query, pinned=pinned)
             sql, args = _page_sql(where, params, column, key, limit, backwards, small, offset)
             rows = conn.execute(sql.format(index=""), args).fetchall()
         return [_ticket_row(r) for r in rows]
 
     def _matches_many(self, conn: sqlite3.Connection, query: TicketQuery) -> bool:
-        """Whether at least WALK_THRESHOLD tickets match (counted no further than that)."""
+        """Whether enough tickets match for walking the sort index (counted no further).
+
+        Filters on the columns the sort indexes carry are checked inside the index, so a
+        sparser match is still worth walking for."""
+        covered = all(flt.field in _COVERED_FIELDS for flt in query.filters)
+        threshold = WALK_THRESHOLD_COVERED if covered else WALK_THRESHOLD
         where, params = self._compile(conn, query)
         sql = (
             "SELECT count(*) FROM (SELECT 1 FROM tickets WHERE " + " AND ".join(where) + " LIMIT ?)"
         )
-        return int(conn.execute(sql, [*params, WALK_THRESHOLD]).fetchone()[0]) >= WALK_THRESHOLD
+        return int(conn.execute(sql, [*params, threshold]).fetchone()[0]) >= threshold
 
     def count(self, query: TicketQuery | str | None = None) -> int:
         """How many tickets match (text matches are capped per source: SEARCH_CANDIDATES)."""

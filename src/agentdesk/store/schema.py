@@ -121,14 +121,39 @@ def _create_synced_table(entity: str) -> str:
     return f"CREATE TABLE {info.table} (\n  " + ",\n  ".join(parts) + "\n)"
 
 
-# Team-lead reports (store/reports.py): unsolved tickets by status/assignee/group (covering the
-# workload board and backlog ages), a date range's cohort, its ratings. Added by migration 3.
+# Queue order: one index per sort column, `(column, id)` for keyset paging, followed by the
+# columns the views filter on, so walking it skips non-matching tickets without reading them.
+_SORT_COVER = ("status_rank", "assignee_id", "group_id", "priority", "sla_key")
+_SORTED_COLUMNS = {
+    "sla": "sla_key",
+    "priority": "priority_rank",
+    "status": "status_rank",
+    "channel": "channel",
+    "subject": "subject",
+    "customer": "customer_name",
+    "assignee": "assignee_name",
+    "updated": "updated_at",
+}
+SORT_INDEX_NAMES: dict[str, str] = {
+    column: f"tickets_sort_{name}" for name, column in _SORTED_COLUMNS.items()
+}
+SORT_INDEXES: tuple[str, ...] = tuple(
+    f"CREATE INDEX IF NOT EXISTS {SORT_INDEX_NAMES[column]} ON tickets("
+    + ", ".join([column, "id", *(c for c in _SORT_COVER if c != column)])
+    + ")"
+    for column in _SORTED_COLUMNS.values()
+)
 # The working queue (new and open tickets) in SLA order, first page or last, at any size.
 # Queries use it through the term `status_rank <= 1` (see queries.py).
+ACTIVE_SLA_INDEX_NAME = "tickets_sort_active_sla"
 ACTIVE_BY_SLA_INDEX = (
-    "CREATE INDEX IF NOT EXISTS tickets_active_by_sla ON tickets(sla_key, id) "
+    f"CREATE INDEX IF NOT EXISTS {ACTIVE_SLA_INDEX_NAME} "
+    "ON tickets(sla_key, id, status_rank, assignee_id, group_id, priority) "
     "WHERE status_rank <= 1"
 )
+
+# Team-lead reports (store/reports.py): unsolved tickets by status/assignee/group (covering the
+# workload board and backlog ages), a date range's cohort, its ratings. Added by migration 3.
 
 # Filters on assignee/group with a status (my open tickets, unassigned in my groups).
 STATUS_RANK_INDEXES: tuple[str, ...] = (
@@ -146,15 +171,8 @@ REPORT_INDEXES: tuple[str, ...] = (
 
 # Secondary indexes: dropped during a bulk first sync and rebuilt at its end.
 INDEXES: tuple[str, ...] = (
-    "CREATE INDEX IF NOT EXISTS tickets_by_sla ON tickets(sla_key, id)",
+    *SORT_INDEXES,
     ACTIVE_BY_SLA_INDEX,
-    "CREATE INDEX IF NOT EXISTS tickets_by_priority ON tickets(priority_rank, id)",
-    "CREATE INDEX IF NOT EXISTS tickets_by_status ON tickets(status_rank, id)",
-    "CREATE INDEX IF NOT EXISTS tickets_by_channel ON tickets(channel, id)",
-    "CREATE INDEX IF NOT EXISTS tickets_by_subject ON tickets(subject, id)",
-    "CREATE INDEX IF NOT EXISTS tickets_by_customer_name ON tickets(customer_name, id)",
-    "CREATE INDEX IF NOT EXISTS tickets_by_assignee_name ON tickets(assignee_name, id)",
-    "CREATE INDEX IF NOT EXISTS tickets_by_updated ON tickets(updated_at, id)",
     *STATUS_RANK_INDEXES,
     "CREATE INDEX IF NOT EXISTS tickets_by_customer ON tickets(customer_id, created_at)",
     "CREATE INDEX IF NOT EXISTS tickets_local_pending ON tickets(local_pending) "
@@ -305,8 +323,22 @@ def _migrate_4(conn: sqlite3.Connection) -> None:
     """Version 4: the active queue's SLA index; status filters go through `status_rank`."""
     for name in ("tickets_by_status_value", "tickets_by_assignee", "tickets_by_group"):
         conn.execute(f"DROP INDEX IF EXISTS {name}")
-    conn.execute(ACTIVE_BY_SLA_INDEX)
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS tickets_active_by_sla ON tickets(sla_key, id) "
+        "WHERE status_rank <= 1"
+    )
     for sql in STATUS_RANK_INDEXES:
+        conn.execute(sql)
+
+
+def _migrate_5(conn: sqlite3.Connection) -> None:
+    """Version 5: queue sort indexes that also carry the views' filter columns."""
+    for name in ("sla", "priority", "status", "channel", "subject", "customer_name"):
+        conn.execute(f"DROP INDEX IF EXISTS tickets_by_{name}")
+    for name in ("assignee_name", "updated"):
+        conn.execute(f"DROP INDEX IF EXISTS tickets_by_{name}")
+    conn.execute("DROP INDEX IF EXISTS tickets_active_by_sla")
+    for sql in (*SORT_INDEXES, ACTIVE_BY_SLA_INDEX):
         conn.execute(sql)
 
 
@@ -315,5 +347,6 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migrate_2,
     _migrate_3,
     _migrate_4,
+    _migrate_5,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
