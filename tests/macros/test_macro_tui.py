@@ -336,3 +336,23 @@ async def test_manage_from_the_picker(tmp_path: Path, monkeypatch) -> None:
     assert rows["Brand new"] == world.people["alice"].id
     await alice.close()
     await lee.close()
+
+
+async def test_open_picker_follows_a_sync(tmp_path: Path) -> None:
+    world, alice = await desk(tmp_path)
+    lee = world.client("lee")
+    await lee.sync()
+    app = make_app(alice)
+    async with app.run_test(size=(140, 44)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        picker = MacroPicker(alice.cache, [world.ticket_ids[0]])
+        app.push_screen(picker)
+        await until(pilot, lambda: len(picker.shown) == 3)
+        create_canned(lee.cache, title="Arrived while open", body="Hi", shared=True)
+        await lee.sync()
+        await alice.sync()  # the app polls the cache and refreshes the top screen
+        await until(
+            pilot, lambda: "Arrived while open" in [m.candidate.title for m in picker.shown]
+        )
+    await alice.close()
+    await lee.close()

@@ -186,6 +186,14 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
         self.ranker = Ranker(candidates, usage_scores(self.cache))
         self._preview_cache.clear()
 
+    def refresh_data(self) -> None:
+        """The cache changed (a sync, another window): re-list if the responses changed."""
+        rows, _candidates = _prepared(self.cache)
+        if rows is self.rows:
+            return
+        self.load()
+        self.filter(self.query_one("#macro-filter", Input).value)
+
     def filter(self, query: str) -> None:
         """Re-rank for `query` and refill the list (the per-keystroke work)."""
         self.shown = self.ranker.rank(query, limit=LIST_LIMIT)
