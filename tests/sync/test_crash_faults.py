@@ -11,6 +11,7 @@ cache equals the server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
@@ -103,7 +104,8 @@ def run_forked_sync(world: World, home: Path, crash: str, log: Path) -> int:
 
 
 def integrity(path: Path) -> str:
-    with sqlite3.connect(path) as conn:
+    # closing(): `with sqlite3.connect()` alone leaves the connection open.
+    with contextlib.closing(sqlite3.connect(path)) as conn:
         return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
 
 
