@@ -179,6 +179,13 @@ async def test_hostile_customer_fields_stay_inert_in_the_preview(tmp_path: Path)
         assert "\x1b" not in text and "\x07" not in text
         assert "␛]52;c;ZXZpbA==␇" in text
         assert app.is_running  # the [@click=app.quit] subject did nothing
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen))
+        screen = app.screen
+        assert isinstance(screen, TicketScreen)
+        inserted = screen.composer.text_area.text
+        assert inserted.startswith("Refund for [bold red]Eve[/] ␛]52;c;ZXZpbA==␇")
+        assert "\x1b" not in inserted and "\x07" not in inserted
     await alice.close()
 
 

@@ -55,8 +55,15 @@ class MacroChoice:
 
 
 def marked_text(plan: MacroPlan) -> str:
-    """The rendered reply as plain text for the composer, each missing value as ⟦name⟧."""
-    return "".join(text if name is None else f"⟦{name}⟧" for text, name in plan.rendered.segments)
+    """The rendered reply as plain text for the composer, each missing value as ⟦name⟧.
+
+    Terminal controls, bidi overrides and invisible characters (from customer data) are
+    made visible first: the composer shows text as it is.
+    """
+    return "".join(
+        visible(text, multiline=True) if name is None else f"⟦{name}⟧"
+        for text, name in plan.rendered.segments
+    )
 
 
 def title_content(match: Match) -> Content:
