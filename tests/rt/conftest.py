@@ -13,9 +13,18 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # rt_instance
 
 from rt_instance import RTApi, RTInstance, RTUnavailable, create_instance
+
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist (`--dist loadgroup`) every RT test runs on one worker: one RT, not two."""
+    for item in items:
+        if HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.xdist_group("request-tracker"))
 
 
 @pytest.fixture(scope="session")
