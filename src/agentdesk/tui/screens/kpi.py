@@ -23,9 +23,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 from textual_plotext import PlotextPlot
 
-from agentdesk.domain.enums import Channel
 from agentdesk.domain.kpi import (
     AGE_BUCKETS,
+    CHANNELS,
     Dimension,
     KpiSummary,
     format_duration,
@@ -173,7 +173,8 @@ class KpiScreen(Screen[None]):
     KpiScreen #kpi-side { width: 1fr; height: 16; padding: 0 1; }
     KpiScreen #kpi-backlog { height: auto; }
     KpiScreen .kpi-label { height: 1; text-style: bold; }
-    KpiScreen Sparkline { height: 2; margin-bottom: 1; }
+    KpiScreen Sparkline { height: 2; }
+    KpiScreen #kpi-daily-numbers { height: auto; width: 100%; margin-bottom: 1; }
     KpiScreen #kpi-breakdown { height: 1fr; }
     """
 
@@ -287,10 +288,9 @@ class KpiScreen(Screen[None]):
         plt.clear_data()
         plt.clear_figure()
         days = [day.strftime("%d/%m") for day in s.volume]
-        channels = [c.value for c in Channel]
-        series = [[s.volume[day].get(channel, 0) for day in s.volume] for channel in channels]
+        series = [[s.volume[day].get(channel, 0) for day in s.volume] for channel in CHANNELS]
         if days:
-            plt.stacked_bar(days, series, labels=channels)
+            plt.stacked_bar(days, series, labels=list(CHANNELS))
         plt.title("Volume by channel per day")
         plot.refresh()
 
@@ -299,8 +299,16 @@ class KpiScreen(Screen[None]):
         daily = self.query_one("#kpi-daily", Sparkline)
         daily.data = [float(n) for n in totals] or [0.0]
         peak = max(totals, default=0)
+        by_channel = {channel: 0 for channel in CHANNELS}
+        for channels in s.volume.values():
+            for channel, count in channels.items():
+                by_channel[channel] = by_channel.get(channel, 0) + count
+        channel_text = " · ".join(f"{channel} {count}" for channel, count in by_channel.items())
         self.query_one("#kpi-daily-numbers", Label).update(
-            Content(f"Per day: {' '.join(str(n) for n in totals)} (peak {peak})")
+            Content(
+                f"Per day: {' '.join(str(n) for n in totals)} (peak {peak})\n"
+                f"By channel: {channel_text}"
+            )
         )
         largest = max(s.backlog, default=0)
         lines = [
