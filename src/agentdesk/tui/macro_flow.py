@@ -76,7 +76,7 @@ def open_for_ticket(screen: Any) -> None:
         _pending[composer] = (screen.ticket_id, choice.canned)
         lines = choice.plans[0].action_lines
         note = f" · on send: {'; '.join(lines)}" if lines else ""
-        screen.notify(f"Inserted {one_line(choice.canned['title'], 60)!r}{note}")
+        screen.notify(f"Inserted {one_line(choice.canned['title'], 60)!r}{note}", markup=False)
 
     screen.app.push_screen(MacroPicker(screen.app.cache, [screen.ticket_id]), chosen)
 
@@ -118,7 +118,7 @@ def send(cache: Cache, ticket_id: int, composer: Widget, body: str, public: bool
 def open_for_tickets(app: App[Any], ticket_ids: list[int], after: Callable[[], None]) -> None:
     """Pick a response for marked tickets, confirm, then queue one batch per ticket."""
     if not ticket_ids:
-        app.notify("No ticket selected", severity="warning")
+        app.notify("No ticket selected", severity="warning", markup=False)
         return
     cache: Cache = app.cache  # type: ignore[attr-defined]
 
@@ -165,7 +165,7 @@ def _apply_bulk(
         except (StoreError, ValueError) as exc:
             failed.append(f"#{plan.ticket_id}: {one_line(str(exc), 100)}")
     if failed:
-        app.notify("; ".join(failed[:3]), title="Not sent", severity="error")
-    app.notify(f"Queued {one_line(choice.canned['title'], 60)!r} for {done} tickets")
+        app.notify("; ".join(failed[:3]), title="Not sent", severity="error", markup=False)
+    app.notify(f"Queued {one_line(choice.canned['title'], 60)!r} for {done} tickets", markup=False)
     after()
     app.after_write()  # type: ignore[attr-defined]

@@ -60,10 +60,12 @@ def run_editor(app: App[Any], text: str) -> str | None:
                 [*command, str(path)], check=False, stdin=subprocess.DEVNULL, capture_output=True
             )
         except OSError as exc:
-            app.notify(f"Cannot open the editor: {one_line(str(exc), 120)}", severity="error")
+            app.notify(
+                f"Cannot open the editor: {one_line(str(exc), 120)}", severity="error", markup=False
+            )
             return None
         if result.returncode != 0:
-            app.notify(f"The editor exited with {result.returncode}; nothing changed")
+            app.notify(f"The editor exited with {result.returncode}; nothing changed", markup=False)
             return None
         return path.read_text(encoding="utf-8", errors="replace")
     finally:
@@ -76,7 +78,7 @@ def _read_doc(app: App[Any], text: str) -> CannedDoc | None:
         doc = from_markdown(text)
         check(doc.body)
     except (CannedFileError, TemplateError) as exc:
-        app.notify(one_line(str(exc), 200), title="Not saved", severity="error")
+        app.notify(one_line(str(exc), 200), title="Not saved", severity="error", markup=False)
         return None
     return doc
 
@@ -97,15 +99,15 @@ def new(app: App[Any], cache: Cache, done: Callable[[], None]) -> None:
             shared=doc.shared,
         )
     except (StoreError, ValueError) as exc:
-        app.notify(one_line(str(exc), 200), title="Not saved", severity="error")
+        app.notify(one_line(str(exc), 200), title="Not saved", severity="error", markup=False)
         return
-    app.notify(f"Created {one_line(doc.title, 60)!r}")
+    app.notify(f"Created {one_line(doc.title, 60)!r}", markup=False)
     done()
 
 
 def edit(app: App[Any], cache: Cache, canned: dict[str, Any], done: Callable[[], None]) -> None:
     if not can_manage(cache, canned):
-        app.notify(_denied(canned), severity="warning")
+        app.notify(_denied(canned), severity="warning", markup=False)
         return
     text = run_editor(app, to_markdown({**canned, "id": None}))
     doc = None if text is None else _read_doc(app, text)
@@ -122,9 +124,9 @@ def edit(app: App[Any], cache: Cache, canned: dict[str, Any], done: Callable[[],
             actions=doc.actions,
         )
     except (StoreError, ValueError) as exc:
-        app.notify(one_line(str(exc), 200), title="Not saved", severity="error")
+        app.notify(one_line(str(exc), 200), title="Not saved", severity="error", markup=False)
         return
-    app.notify("Saved" if changed is not None else "Nothing changed")
+    app.notify("Saved" if changed is not None else "Nothing changed", markup=False)
     done()
 
 
@@ -144,15 +146,15 @@ def duplicate(
             shared=False,
         )
     except (StoreError, ValueError) as exc:
-        app.notify(one_line(str(exc), 200), title="Not copied", severity="error")
+        app.notify(one_line(str(exc), 200), title="Not copied", severity="error", markup=False)
         return
-    app.notify(f"Copied as {one_line(title, 60)!r}")
+    app.notify(f"Copied as {one_line(title, 60)!r}", markup=False)
     done()
 
 
 def delete(app: App[Any], cache: Cache, canned: dict[str, Any], done: Callable[[], None]) -> None:
     if not can_manage(cache, canned):
-        app.notify(_denied(canned), severity="warning")
+        app.notify(_denied(canned), severity="warning", markup=False)
         return
 
     def answered(yes: bool | None) -> None:
@@ -161,9 +163,9 @@ def delete(app: App[Any], cache: Cache, canned: dict[str, Any], done: Callable[[
         try:
             delete_canned(cache, canned["id"])
         except (StoreError, ValueError) as exc:
-            app.notify(one_line(str(exc), 200), title="Not deleted", severity="error")
+            app.notify(one_line(str(exc), 200), title="Not deleted", severity="error", markup=False)
             return
-        app.notify(f"Deleted {one_line(canned['title'], 60)!r}")
+        app.notify(f"Deleted {one_line(canned['title'], 60)!r}", markup=False)
         done()
 
     scope = "shared (everyone's)" if canned.get("owner_id") is None else "personal"

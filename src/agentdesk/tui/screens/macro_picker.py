@@ -285,7 +285,7 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
             return
         canned = self.highlighted()
         if canned is None:
-            self.notify("No canned response selected", severity="warning")
+            self.notify("No canned response selected", severity="warning", markup=False)
             return
         if what == "edit":
             macro_manage.edit(self.app, self.cache, canned, done)
@@ -297,7 +297,7 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
     def pick(self) -> None:
         canned = self.highlighted()
         if canned is None:
-            self.notify("No canned response to insert", severity="warning")
+            self.notify("No canned response to insert", severity="warning", markup=False)
             return
         plans: list[MacroPlan] = []
         errors: dict[int, str] = {}
@@ -309,6 +309,6 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
                 errors[ticket_id] = error or "cannot render"
         if not plans:
             first = next(iter(errors.values()), "cannot render")
-            self.notify(one_line(first, 200), title="Not inserted", severity="error")
+            self.notify(one_line(first, 200), title="Not inserted", severity="error", markup=False)
             return
         self.dismiss(MacroChoice(dict(canned), plans, errors))
