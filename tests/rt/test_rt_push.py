@@ -228,3 +228,47 @@ async def test_rt_down_is_transient_and_nothing_is_lost(rt: RTInstance) -> None:
             "Offline reply 1",
             "Offline reply 2",
         ]
+
+
+async def test_a_write_between_our_read_and_our_put_is_caught_by_if_match(
+    rt_running: RTInstance, alice_api: RTApi
+) -> None:
+    """RT answers 412 to the stale PUT; the adapter reads again and decides per field."""
+    unrelated = alice_api.create_ticket("Race one", "xena@customer.test", "Subject race")
+    related = alice_api.create_ticket("Race two", "yuri@customer.test", "Status race")
+    interference = {
+        unrelated: {"Subject": "Race one (renamed by Bob)"},
+        related: {"Status": "resolved"},
+    }
+    async with backend_for(rt_running) as backend:
+        fetch, put = backend._fetch_ticket, backend.client.update_ticket
+        answers: list[int] = []
+
+        async def fetch_then_bob_writes(ticket_id: int) -> Any:
+            fetched = await fetch(ticket_id)
+            change = interference.pop(ticket_id, None)
+            if change is not None:
+                with rt_running.api("bob") as bob:
+                    bob.update(ticket_id, **change)
+            return fetched
+
+        async def recording_put(*args: Any) -> tuple[int, list[str]]:
+            status, messages = await put(*args)
+            answers.append(status)
+            return status, messages
+
+        backend._fetch_ticket = fetch_then_bob_writes  # type: ignore[method-assign]
+        backend.client.update_ticket = recording_put  # type: ignore[method-assign]
+        results = await backend.push(
+            [
+                update(1, unrelated, priority=("low", "high")),
+                update(2, related, status=("new", "open")),
+            ]
+        )
+    assert answers == [412, 200, 412]  # each PUT after Bob's write was refused as stale
+    assert results[0].outcome == "applied"  # Bob changed another field: no conflict
+    assert int(alice_api.ticket(unrelated)["Priority"]) == 80
+    assert alice_api.ticket(unrelated)["Subject"] == "Race one (renamed by Bob)"
+    assert results[1].outcome == "conflict"
+    assert results[1].conflicts["status"]["theirs"] == "solved"
+    assert alice_api.ticket(related)["Status"] == "resolved"
