@@ -54,7 +54,9 @@ class Composer(Vertical):
     Composer #composer-hint { color: $foreground 60%; height: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "send", "Send", priority=True, id="composer.send"),
+        # Not a priority binding: it must wait for the keys typed before it (a fast typist,
+        # a paste) to reach the text area, or it would send a partial message.
+        Binding("ctrl+s", "send", "Send", id="composer.send"),
         Binding("ctrl+e", "edit_external", "Edit in $EDITOR", id="composer.editor"),
         Binding("ctrl+t", "macro", "Canned response", id="composer.macro"),
         Binding("escape", "close", "Close composer", id="composer.close"),

@@ -96,6 +96,9 @@ class StatusBar(Widget):
             }.get(state.status, "")
             parts.append((text, colour))
         parts.append(f"  outbox {info.pending}")
+        if state is not None and state.rejected:
+            parts.append("  ")
+            parts.append((f"✖ rejected {state.rejected}", f"bold {variables.get('error', '')}"))
         if info.conflicts:
             parts.append("  ")
             parts.append((f"⚠ conflicts {info.conflicts}", f"bold {variables.get('error', '')}"))
