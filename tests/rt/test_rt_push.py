@@ -272,3 +272,27 @@ async def test_a_write_between_our_read_and_our_put_is_caught_by_if_match(
     assert results[1].outcome == "conflict"
     assert results[1].conflicts["status"]["theirs"] == "solved"
     assert alice_api.ticket(related)["Status"] == "resolved"
+
+
+async def test_a_lost_answer_is_not_a_second_reply(
+    rt_running: RTInstance, alice_api: RTApi
+) -> None:
+    """RT applies the reply but its answer is lost (connection reset): the outcome is
+    unknown, so the push fails transiently; the retry finds the reply and does not repost."""
+    from drop_proxy import DropProxy
+
+    ticket = alice_api.create_ticket("Lossy line", "zoe@customer.test", "Hello?")
+    reply = message(1, ticket, "Sent over a bad line.")
+    settings = RTSettings(max_requests_per_second=1000)
+    secret = f"alice:{rt_running.tokens['alice']}"
+    async with DropProxy(rt_running.port, lambda line: b"/correspond " in line) as proxy:
+        async with RTBackend(proxy.url, secret, settings=settings) as lossy:
+            with pytest.raises(TransientError):
+                await lossy.push([reply])
+        assert proxy.dropped == 1
+    assert [kind for kind, _ in bodies(alice_api, ticket)].count("Correspond") == 1  # it landed
+    async with backend_for(rt_running) as backend:
+        assert [r.outcome for r in await backend.push([reply])] == ["duplicate"]
+    assert [text for kind, text in bodies(alice_api, ticket) if kind == "Correspond"] == [
+        "Sent over a bad line."
+    ]
