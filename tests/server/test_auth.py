@@ -118,6 +118,10 @@ async def test_unknown_route_and_method_are_problems(
 ) -> None:
     assert_problem(await client.get("/v1/nope", headers=world.auth("alice")), 404)
     assert_problem(await client.put("/v1/me", headers=world.auth("alice")), 405)
+    # Allow lists every method of the path, not only the first route's
+    wrong = await client.request("OPTIONS", "/v1/auth/token")
+    assert_problem(wrong, 405)
+    assert wrong.headers["allow"] == "DELETE, POST"
 
 
 async def test_malformed_bodies_are_422_problems(world: World, client: httpx.AsyncClient) -> None:
