@@ -158,6 +158,7 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
         self.ranker = Ranker([], {})
         self.shown: list[Match] = []
         self._preview_cache: dict[str, tuple[MacroPlan | None, str | None]] = {}
+        self._ready = False  # set once mounted and listed
 
     def compose(self) -> ComposeResult:
         with Vertical(id="macro-dialog"):
@@ -184,6 +185,7 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
         field_.value = self.initial_query
         self.filter(self.initial_query)
         field_.focus()
+        self._ready = True
 
     # -- data ------------------------------------------------------------------------
 
@@ -195,6 +197,8 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
 
     def refresh_data(self) -> None:
         """The cache changed (a sync, another window): re-list if the responses changed."""
+        if not self._ready or not self.is_attached:
+            return
         rows, _candidates = _prepared(self.cache)
         if rows is self.rows:
             return
