@@ -68,6 +68,7 @@ class Fault:
     body: bytes = b""
     rewrite: Callable[[Any], Any] | None = None
     seconds: float = 2.0
+    detail: str = ""
 
 
 class FaultyApp:
@@ -106,9 +107,10 @@ class FaultyApp:
             await _answer(send, 503, b"{}", "application/problem+json", {})
             return
         if fault.kind == "status":
-            body = json.dumps(
-                {"type": "about:blank", "title": "injected", "status": fault.status}
-            ).encode()
+            problem = {"type": "about:blank", "title": "injected", "status": fault.status}
+            if fault.detail:
+                problem["detail"] = fault.detail
+            body = json.dumps(problem).encode()
             await _answer(send, fault.status, body, "application/problem+json", fault.headers)
             return
         if fault.kind == "body":

@@ -362,3 +362,16 @@ async def test_refusals_are_errors_with_one_line_and_keep_the_outbox(
     await alice.sync()  # the next pass goes through
     assert alice.cache.pending_count() == 0
     await alice.close()
+
+
+async def test_server_error_text_is_made_inert(world: World) -> None:
+    alice = world.client("alice")
+    hostile = "down \x1b]0;pwned\x07\x1b[2J for [bold]maintenance[/]"
+    world.app.inject(Fault("/v1/changes", "status", status=503, detail=hostile))
+    with pytest.raises(TransientError) as info:
+        await alice.sync()
+    reason = alice.engine.state.current.reason or ""
+    for text in (str(info.value), reason):
+        assert "\x1b" not in text and "\x07" not in text
+        assert "␛]0;pwned␇" in text
+    await alice.close()

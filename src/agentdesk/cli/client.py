@@ -17,7 +17,14 @@ from typing import Any
 
 from agentdesk.cli import account, render
 from agentdesk.cli.errors import UserError
-from agentdesk.cli.session import engine_options, open_cache, sync_now, token_for, warn
+from agentdesk.cli.session import (
+    engine_options,
+    not_logged_in,
+    open_cache,
+    sync_now,
+    token_for,
+    warn,
+)
 from agentdesk.domain.enums import Priority, Status
 from agentdesk.domain.ids import uuid7
 from agentdesk.profiles import Profile
@@ -121,7 +128,7 @@ def _no_sync(parser: argparse.ArgumentParser) -> None:
 def run_sync(args: argparse.Namespace) -> int:
     profile = account.resolve_profile(args.profile)
     if token_for(profile) is None:
-        raise UserError(_not_logged_in(profile))
+        raise UserError(not_logged_in(profile))
     with open_cache(profile) as cache:
         if args.watch:
             return _watch(profile, cache)
@@ -153,12 +160,6 @@ def run_sync(args: argparse.Namespace) -> int:
         return 0
 
 
-def _not_logged_in(profile: Profile) -> str:
-    from agentdesk.cli.session import not_logged_in
-
-    return not_logged_in(profile)
-
-
 def _watch(profile: Profile, cache: Any) -> int:
     from agentdesk.sync import connect
     from agentdesk.sync.engine import SyncEngine
@@ -171,7 +172,7 @@ def _watch(profile: Profile, cache: Any) -> int:
     def show(state: SyncState) -> None:
         if state.status.value == "syncing":
             return
-        reason = f": {state.reason}" if state.reason else ""
+        reason = f": {render.short(state.reason, 300)}" if state.reason else ""
         print(
             f"{state.status.value}{reason} (pending {state.pending}, "
             f"conflicts {state.conflicts}, rejected {state.rejected})",

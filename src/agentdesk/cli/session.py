@@ -13,6 +13,7 @@ from typing import Any
 
 from agentdesk import secrets
 from agentdesk.cli.errors import UserError
+from agentdesk.domain.text import one_line
 from agentdesk.profiles import Profile
 
 SYNC_TIMEOUT_HINT = "queued (pending sync)"
@@ -114,9 +115,9 @@ def sync_now(
     except AuthError:
         return SyncOutcome(ok=False, error=LOGIN_EXPIRED, kind="auth")
     except TransientError as exc:
-        return SyncOutcome(ok=False, error=str(exc), kind="offline")
+        return SyncOutcome(ok=False, error=one_line(str(exc), 300), kind="offline")
     except BackendError as exc:
-        return SyncOutcome(ok=False, error=str(exc), kind="error")
+        return SyncOutcome(ok=False, error=one_line(str(exc), 300), kind="error")
     except (sqlite3.Error, OSError, ValueError) as exc:  # the local cache (locked, disk full)
         raise UserError(f"sync failed on the local cache: {exc}") from exc
     return SyncOutcome(ok=True, report=report)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from agentdesk.crashpoints import crash_point
+from agentdesk.domain.text import one_line
 from agentdesk.domain.timeutil import utcnow
 from agentdesk.sync.backend import (
     AuthError,
@@ -258,9 +259,9 @@ class SyncEngine:
         if isinstance(exc, AuthError):
             self.state.update(status=SyncStatus.ERROR, reason=LOGIN_EXPIRED)
         elif isinstance(exc, ForbiddenError | ProtocolError):
-            self.state.update(status=SyncStatus.ERROR, reason=str(exc))
+            self.state.update(status=SyncStatus.ERROR, reason=one_line(str(exc), 300))
         else:
-            self.state.update(status=SyncStatus.OFFLINE, reason=str(exc))
+            self.state.update(status=SyncStatus.OFFLINE, reason=one_line(str(exc), 300))
 
     # -- background loop -------------------------------------------------------------------
     def nudge(self) -> None:
@@ -304,7 +305,7 @@ class SyncEngine:
                     self.state.update(retry_in=delay)
                 except Exception as exc:  # a local failure (disk full, cache locked...)
                     log.exception("sync pass failed")
-                    reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+                    reason = one_line(str(exc), 200) or type(exc).__name__
                     self.state.update(status=SyncStatus.ERROR, reason=f"sync failed: {reason}")
                     delay = self.backoff_cap
                 await self._sleep(delay)

@@ -17,6 +17,7 @@ from httpx_sse import SSEError, aconnect_sse
 
 from agentdesk import __version__
 from agentdesk.domain.models import SYNCED_MODELS
+from agentdesk.domain.text import one_line
 from agentdesk.sync.backend import (
     AuthError,
     BackendError,
@@ -74,7 +75,7 @@ def _problem_detail(response: httpx.Response) -> str:
         for key in ("detail", "title"):
             value = body.get(key)
             if isinstance(value, str) and value.strip():
-                return " ".join(value.split())[:300]
+                return one_line(value, 300)  # server text: controls made visible
     return response.reason_phrase or f"HTTP {response.status_code}"
 
 
@@ -172,11 +173,11 @@ def _explain_bad_change(raw: Any, what: str) -> Change:
     data = raw.get("data")
     if op == "upsert":
         if not isinstance(data, dict):
-            raise ProtocolError(f"{what}: upsert of {entity} {row_id} has no data object")
+            raise ProtocolError(f"{what}: upsert of {entity} {row_id!r} has no data object")
         missing = sorted(_REQUIRED[entity] - data.keys())
         if missing:
-            raise ProtocolError(f"{what}: {entity} {row_id} lacks {', '.join(missing)}")
-        raise ProtocolError(f"{what}: {entity} {row_id} carries data of another id")
+            raise ProtocolError(f"{what}: {entity} {row_id!r} lacks {', '.join(missing)}")
+        raise ProtocolError(f"{what}: {entity} {row_id!r} carries data of another id")
     raise ProtocolError(f"{what}: unknown op {op!r}")
 
 
@@ -196,7 +197,7 @@ def parse_pull_page(body: dict[str, Any], floor: int | None) -> PullPage:
         change = parse_change(raw, what)
         key = (change.entity, change.id)
         if key in seen:
-            raise ProtocolError(f"{what}: {change.entity} {change.id} appears twice in one page")
+            raise ProtocolError(f"{what}: {change.entity} {change.id!r} appears twice in one page")
         seen.add(key)
         if change.version < previous or (floor is not None and change.version <= floor):
             raise ProtocolError(
@@ -260,8 +261,7 @@ async def _send(client: httpx.AsyncClient, request: httpx.Request, what: str) ->
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text[:200] or type(exc).__name__
+    return one_line(str(exc), 200) or type(exc).__name__
 
 
 class ReferenceBackend:
