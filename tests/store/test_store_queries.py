@@ -76,6 +76,7 @@ ticket_specs = st.lists(
             "channel": st.sampled_from(["email", "chat", "phone"]),
             "customer_id": st.integers(1, 4),
             "assignee_id": st.sampled_from([None, 1, 2, 3]),
+            "group_id": st.sampled_from([None, 1, 2, 3]),
             "minutes": st.integers(0, 5),
             "tags": st.lists(st.sampled_from(["a", "b"]), max_size=2, unique=True),
         }
@@ -88,6 +89,7 @@ def build(cache: Cache, specs: list[dict[str, Any]]) -> None:
     changes = [
         *f.upserts("customer", [f.customer(i, NAMES[i * 2 % len(NAMES)]) for i in range(1, 5)]),
         *f.upserts("agent", [f.agent(1, "Zed"), f.agent(2, "ada"), f.agent(3, "Ada")]),
+        *f.upserts("group", [f.group(1, "one"), f.group(2, "two"), f.group(3, "three")]),
     ]
     tickets = []
     for i, spec in enumerate(specs, start=1):
@@ -99,6 +101,7 @@ def build(cache: Cache, specs: list[dict[str, Any]]) -> None:
             channel=spec["channel"],
             customer_id=spec["customer_id"],
             assignee_id=spec["assignee_id"],
+            group_id=spec["group_id"],
             tags=spec["tags"],
             created_minutes=spec["minutes"],  # many equal SLA and update times: ties
         )
@@ -125,6 +128,9 @@ def build(cache: Cache, specs: list[dict[str, Any]]) -> None:
             "prio:low",
             "channel:chat -status:new",
             "sla:breached",
+            "sla:none",
+            "status:pending",
+            "assignee:none group:1,2 status:new,open,pending",
             "ada",
             "ada status:new,open",
         ]
