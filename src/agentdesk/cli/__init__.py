@@ -64,7 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args) or 0)
     except UserError as exc:
-        print(f"agentdesk: {exc}", file=sys.stderr)
+        from agentdesk.domain.text import one_line  # messages may quote remote text
+
+        print(f"agentdesk: {one_line(str(exc), 2000)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("agentdesk: interrupted", file=sys.stderr)
