@@ -37,8 +37,9 @@ def test_nothing_to_change_queues_nothing(seeded: Cache) -> None:
 
 
 def test_invalid_mutations_write_nothing(seeded: Cache) -> None:
-    with pytest.raises(MutationError):
+    with pytest.raises(MutationError) as caught:
         seeded.record_mutation("ticket.update", {"ticket_id": 2, "fields": {"colour": {"to": 1}}})
+    assert "\n" not in str(caught.value)
     with pytest.raises(MutationError):
         seeded.update_ticket(2, status="exploded")
     with pytest.raises(MutationError):

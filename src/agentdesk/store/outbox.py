@@ -124,7 +124,10 @@ class OutboxMixin(CacheCore):
         Raises `MutationError` (a ValueError) for invalid arguments and `StoreError` when the
         target row is not cached. Nothing is written unless everything succeeds.
         """
-        parsed = parse_args(name, args)
+        try:
+            parsed = parse_args(name, args)
+        except MutationError as exc:  # pydantic's report spans lines: make it one
+            raise MutationError(" ".join(str(exc).split())) from exc
         now = utcnow()
         with self.write() as conn:
             agent_id = self._get_meta(conn, "agent_id")
