@@ -184,7 +184,8 @@ class RTClient:
         json_query: Any = None,
         max_pages: int | None = None,
     ) -> AsyncIterator[list[dict[str, Any]]]:
-        """Yield the items of page 1, 2, ... until a page comes back empty.
+        """Yield the items of page 1, 2, ... until a page comes back empty (or the last
+        page RT counted, when it gives a count: only for users who may see every row).
 
         `json_query` (a JSON search: list of {field, operator, value}) is POSTed; otherwise
         the search is a GET with `params` (TicketSQL / TransactionSQL in `query`).
@@ -203,6 +204,9 @@ class RTClient:
             if not items:
                 return
             yield [item for item in items if isinstance(item, dict)]
+            pages = body.get("pages")
+            if isinstance(pages, int) and page >= pages:
+                return  # RT counted (the user sees everything): no need for an empty page
             page += 1
 
     async def search_tickets(
