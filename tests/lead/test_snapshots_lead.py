@@ -49,6 +49,8 @@ def test_kpi_dashboard(snap_compare, desk: Cache, tmp_path: Path) -> None:
         await pilot.press("K")
         await until(pilot, lambda: isinstance(pilot.app.screen, KpiScreen))
         await until(pilot, lambda: pilot.app.screen.summary is not None)
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
 
     assert snap_compare(make(desk, tmp_path), terminal_size=SIZE, run_before=run_before)
 

@@ -290,7 +290,11 @@ class KpiScreen(Screen[None]):
         days = [day.strftime("%d/%m") for day in s.volume]
         series = [[s.volume[day].get(channel, 0) for day in s.volume] for channel in CHANNELS]
         if days:
-            plt.stacked_bar(days, series, labels=list(CHANNELS))
+            # numeric positions (days before the last one): plotext places text labels in
+            # an order that changes from run to run
+            positions = list(range(1 - len(days), 1))
+            plt.stacked_bar(positions, series, labels=list(CHANNELS))
+            plt.xlabel(f"days before {days[-1]} (0 = {days[-1]})")
         plt.title("Volume by channel per day")
         plot.refresh()
 
