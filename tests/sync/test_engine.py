@@ -375,3 +375,19 @@ async def test_server_error_text_is_made_inert(world: World) -> None:
         assert "\x1b" not in text and "\x07" not in text
         assert "␛]0;pwned␇" in text
     await alice.close()
+
+
+async def test_token_never_reaches_the_logs(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    alice = world.client("alice")
+    await alice.sync()
+    alice.cache.add_message(world.ticket_ids[0], "logged?")
+    world.app.inject(Fault("/v1/mutations", "status", status=500))
+    with pytest.raises(TransientError):
+        await alice.sync()
+    await alice.sync()
+    assert caplog.records  # httpx and friends did log
+    assert world.people["alice"].token not in caplog.text
+    await alice.close()
