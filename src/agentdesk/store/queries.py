@@ -44,6 +44,10 @@ SEARCH_CANDIDATES = 1000
 CUSTOMER_CANDIDATES = 200
 
 _STATUS_RANK = {status.value: rank for rank, status in enumerate(Status)}
+_CLOSED_SETS: dict[str, tuple[str, ...]] = {
+    "status": tuple(s.value for s in Status),
+    "priority": tuple(p.value for p in Priority),
+}
 
 _ROW_COLUMNS = (
     "id, subject, status, priority, channel, customer_id, customer_name, assignee_id, "
@@ -252,6 +256,15 @@ def _sla_sql(values: list[str], now: datetime) -> tuple[str, list[Any]]:
     return "(" + " OR ".join(f"({part})" for part in parts) + ")", params
 
 
+def _covered(query: TicketQuery) -> bool:
+    """Every filter is on a column the sort indexes carry."""
+    return all(flt.field in _COVERED_FIELDS for flt in query.filters)
+
+
+# Filter field -> the sort index whose first column it is (a range scan for a count).
+_COUNT_INDEX = {"status": "status_rank", "priority": "priority_rank", "sla": "sla_key"}
+
+
 def _no_clock(query: TicketQuery) -> bool:
     """The query keeps only statuses whose SLA clock never runs (domain.sla.next_due)."""
     return any(
@@ -365,6 +378,9 @@ class QueriesMixin(CacheCore):
         where: list[str] = [pinned[0]] if pinned else []
         params: list[Any] = list(pinned[1]) if pinned else []
         for flt in query.filters:
+            if flt.negate and flt.field in _CLOSED_SETS:  # the complement: an index range
+                rest = tuple(v for v in _CLOSED_SETS[flt.field] if v not in flt.values)
+                flt = Filter(flt.field, rest) if rest else Filter("id", ("-1",))
             clause, args = self._filter_sql(conn, flt, now, walk)
             where.append(f"NOT ({clause})" if flt.negate else clause)
             params.extend(args)
@@ -398,8 +414,11 @@ class QueriesMixin(CacheCore):
             if ranks[-1] <= 1:  # only the working queue: lets SQLite use its partial index
                 clause = f"tickets.status_rank <= 1 AND {clause}"
             return clause, []
-        if flt.field in ("priority", "channel"):
-            return f"tickets.{flt.field} IN ({marks})", values
+        if flt.field == "priority":  # through the indexed rank
+            ranks = sorted({Priority(v).rank for v in values})
+            return f"tickets.priority_rank IN ({', '.join(map(str, ranks))})", []
+        if flt.field == "channel":
+            return f"tickets.channel IN ({marks})", values
         if flt.field == "id":
             return f"tickets.id IN ({marks})", [int(v) for v in values]
         if flt.field == "tag" and walk:
@@ -562,8 +581,7 @@ class QueriesMixin(CacheCore):
 
         Filters on the columns the sort indexes carry are checked inside the index, so a
         sparser match is still worth walking for."""
-        covered = all(flt.field in _COVERED_FIELDS for flt in query.filters)
-        threshold = WALK_THRESHOLD_COVERED if covered else WALK_THRESHOLD
+        threshold = WALK_THRESHOLD_COVERED if _covered(query) else WALK_THRESHOLD
         where, params = self._compile(conn, query)
         sql = (
             "SELECT count(*) FROM (SELECT 1 FROM tickets WHERE " + " AND ".join(where) + " LIMIT ?)"
@@ -571,13 +589,33 @@ class QueriesMixin(CacheCore):
         return int(conn.execute(sql, [*params, threshold]).fetchone()[0]) >= threshold
 
     def count(self, query: TicketQuery | str | None = None) -> int:
-        """How many tickets match (text matches are capped per source: SEARCH_CANDIDATES)."""
+        """How many tickets match (text matches are capped per source: SEARCH_CANDIDATES).
+
+        Remembered until the data changes (or 30 s pass: SLA filters move with the clock)."""
+        parsed = _as_query(query)
+        version = self.data_version()
+        cache = self.__dict__.setdefault("_count_cache", {})
+        hit = cache.get((parsed, version))
+        if hit is not None and time.monotonic() - hit[1] < VIEW_COUNTS_MAX_AGE:
+            return int(hit[0])
         with self.read() as conn:
-            where, params = self._compile(conn, _as_query(query))
-            sql = "SELECT count(*) FROM tickets"
+            where, params = self._compile(conn, parsed)
+            sql = "SELECT count(*) FROM tickets{index}"
             if where:
                 sql += " WHERE " + " AND ".join(where)
-            return int(conn.execute(sql, params).fetchone()[0])
+            hint = ""
+            if where and not parsed.has_text and _covered(parsed):
+                plan = conn.execute("EXPLAIN QUERY PLAN " + sql.format(index=""), params)
+                if any(row[3] == "SCAN tickets" for row in plan):
+                    # SQLite would read every row; a sort index carries all these columns.
+                    hint = (
+                        " " + _SORT_INDEX[_COUNT_INDEX.get(parsed.filters[0].field, "status_rank")]
+                    )
+            total = int(conn.execute(sql.format(index=hint), params).fetchone()[0])
+        if len(cache) > 256:
+            cache.clear()
+        cache[(parsed, version)] = (total, time.monotonic())
+        return total
 
     def position(
         self,
