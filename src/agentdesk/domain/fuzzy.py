@@ -5,12 +5,12 @@
 
 Every whitespace-separated term of the query must match somewhere (AND). Per term, the best
 of: the title (substring, else in-order subsequence: `rfnd` finds "ReFuND"), a tag, the
-category, the body (substring only). Titles score highest, word starts and runs of
-consecutive characters more, gaps less. Ranking: match quality in bands (so small score
-differences do not override habits), then the agent's own use (`usage`: id -> frecency),
-then the global usage count, then the title. Ranking uses a fast score (substring, else a
-compiled in-order pattern); matched positions are worked out only for the results returned.
-Pure, no I/O.
+category, the body (substring only). Titles score highest, word starts more, gaps less.
+Ranking: matches found in titles, tags and categories before those that need a body; then
+match quality in bands (so small score differences do not override habits), then the
+agent's own use (`usage`: id -> frecency), then the global usage count, then the title.
+Ranking uses a fast score (substring, else a compiled in-order pattern); matched positions
+are worked out only for the results returned. Pure, no I/O.
 """
 
 from __future__ import annotations
@@ -204,7 +204,9 @@ def _subsequence_pattern(term: str) -> re.Pattern[str] | None:
     return re.compile("".join(parts))
 
 
-def _fast_term(term: str, pattern: re.Pattern[str] | None, cand: Candidate) -> int:
+def _fast_term(
+    term: str, pattern: re.Pattern[str] | None, cand: Candidate, body: bool = True
+) -> int:
     """The term's score for ranking (0: no match): the hot loop, no positions."""
     title = cand.title_lower
     at = title.find(term)
@@ -234,55 +236,9 @@ def _fast_term(term: str, pattern: re.Pattern[str] | None, cand: Candidate) -> i
                 best = max(best, 50)
     if best < 45 and term in cand.category_lower:
         best = 45
-    if best == 0 and term in cand.body_lower:
+    if best == 0 and body and term in cand.body_lower:
         best = 20 + min(len(term), 10)
     return best
-
-
-def _scored(query: str, candidates: Sequence[Candidate]) -> list[tuple[int, Candidate]]:
-    """(score, candidate) of every candidate matching every term, in the given order."""
-    terms = query.lower().split()
-    if not terms:
-        return [(0, cand) for cand in candidates]
-    plans = [(term, frozenset(term), _subsequence_pattern(term)) for term in terms]
-    found = []
-    append = found.append
-    if len(plans) == 1 and len(terms[0]) == 1:  # the first keystroke: the most candidates
-        char = terms[0]
-        title_hit, at_start, at_word = 100 + 12, 100 + 12 + 40, 100 + 12 + 25
-        for cand in candidates:
-            if char in cand.chars:
-                at = cand.title_lower.find(char)
-                if at == 0:
-                    append((at_start, cand))
-                elif at > 0:
-                    append((at_word if at in cand.word_starts else title_hit, cand))
-                else:
-                    score = _fast_term(char, None, cand)
-                    if score:
-                        append((score, cand))
-        return found
-    if len(plans) == 1:  # one term: the common case, kept tight
-        term, term_set, pattern = plans[0]
-        for cand in candidates:
-            if term_set <= cand.chars:
-                score = _fast_term(term, pattern, cand)
-                if score:
-                    append((score, cand))
-        return found
-    for cand in candidates:
-        chars = cand.chars
-        total = 0
-        for term, term_set, pattern in plans:
-            if not term_set <= chars:
-                break
-            score = _fast_term(term, pattern, cand)
-            if not score:
-                break
-            total += score
-        else:
-            append((total, cand))
-    return found
 
 
 def _static_key(cand: Candidate) -> tuple[int, str]:
@@ -337,37 +293,96 @@ def rank(
     return Ranker(candidates, usage or {}).rank(query, limit)
 
 
+BODY_TIER = 1000  # subtracted from matches that need a body: they rank after all others
+
+
 class Ranker:
     """`rank` for a picker, typed one key at a time.
 
     Candidates are put in popularity order once; scoring keeps that order, so ranking is
-    bucketing by quality band. A query that extends the previous one can only match what the
-    previous one matched (terms only get longer or more are added): only those are checked.
+    bucketing by quality band. Matches whose every term is found in the title, a tag or the
+    category come first; matches that need the body come after them, and bodies are read only
+    when the first kind does not fill the list. A query that extends the previous one can
+    only match what the previous one matched (terms only get longer or more are added), so
+    only those are checked again.
     """
 
     def __init__(self, candidates: Sequence[Candidate], usage: Mapping[str, float]) -> None:
         self.candidates = sorted(candidates, key=_static_key)
         self.usage = dict(usage)
-        self._last_query: str | None = None
-        self._last_pool: list[Candidate] = self.candidates
         self._empty: tuple[int | None, list[Match]] | None = None
+        self._last_query: str | None = None
+        self._pool: list[Candidate] = self.candidates
 
     def rank(self, query: str, limit: int | None = None) -> list[Match]:
         lowered = query.lower()
-        if not lowered.strip():
+        terms = lowered.split()
+        if not terms:
             if self._empty is None or self._empty[0] != limit:
-                scored = _scored("", self.candidates)
+                scored = [(0, cand) for cand in self.candidates]
                 self._empty = (limit, _best(scored, "", self.usage, limit))
-            self._last_query, self._last_pool = None, self.candidates
+            self._last_query, self._pool = None, self.candidates
             return list(self._empty[1])
         pool = self.candidates
         last = self._last_query
-        if last and last.strip() and lowered.startswith(last):
-            pool = self._last_pool
-        scored = _scored(lowered, pool)
-        self._last_query = lowered
-        self._last_pool = [cand for _score, cand in scored]
+        if last is not None and lowered.startswith(last):
+            pool = self._pool
+        plans = [(term, frozenset(term), _subsequence_pattern(term)) for term in terms]
+        scored = _scored_plans(plans, pool, body=False)
+        self._last_query, self._pool = lowered, [cand for _score, cand in scored]
+        if limit is None or len(scored) < limit:
+            found = {id(cand) for _score, cand in scored}
+            rest = [cand for cand in self.candidates if id(cand) not in found]
+            scored += [
+                (score - BODY_TIER, cand) for score, cand in _scored_plans(plans, rest, body=True)
+            ]
         return _best(scored, lowered, self.usage, limit)
+
+
+def _scored_plans(
+    plans: list[tuple[str, frozenset[str], re.Pattern[str] | None]],
+    candidates: Sequence[Candidate],
+    *,
+    body: bool,
+) -> list[tuple[int, Candidate]]:
+    found = []
+    append = found.append
+    if len(plans) == 1 and len(plans[0][0]) == 1:  # the first keystroke: the most candidates
+        char = plans[0][0]
+        title_hit, at_start, at_word = 100 + 12, 100 + 12 + 40, 100 + 12 + 25
+        for cand in candidates:
+            if char in cand.chars:
+                at = cand.title_lower.find(char)
+                if at == 0:
+                    append((at_start, cand))
+                elif at > 0:
+                    append((at_word if at in cand.word_starts else title_hit, cand))
+                else:
+                    score = _fast_term(char, None, cand, body)
+                    if score:
+                        append((score, cand))
+        return found
+    if len(plans) == 1:
+        term, term_set, pattern = plans[0]
+        for cand in candidates:
+            if term_set <= cand.chars:
+                score = _fast_term(term, pattern, cand, body)
+                if score:
+                    append((score, cand))
+        return found
+    for cand in candidates:
+        chars = cand.chars
+        total = 0
+        for term, term_set, pattern in plans:
+            if not term_set <= chars:
+                break
+            score = _fast_term(term, pattern, cand, body)
+            if not score:
+                break
+            total += score
+        else:
+            append((total, cand))
+    return found
 
 
 def frecency(count: int, last_used: datetime | None, now: datetime) -> float:
