@@ -254,3 +254,11 @@ def test_drafts_round_trip(seeded: Cache) -> None:
     seeded.delete_draft(2, "reply")
     assert seeded.draft(2, "reply") is None
     assert seeded.draft(2, "note") == "check logs"
+
+
+def test_rebase_uses_the_pulled_row_whatever_the_id_type(seeded: Cache) -> None:
+    seeded.update_ticket(2, status="pending")
+    server = f.ticket(2, subject="Renamed by a lead", version=3)
+    seeded.apply_changes([("ticket", "2", "upsert", server)], "c2")  # an adapter's text id
+    ticket = seeded.ticket(2)
+    assert (ticket["subject"], ticket["status"]) == ("Renamed by a lead", "pending")

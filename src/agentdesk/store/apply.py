@@ -146,8 +146,9 @@ class ApplyMixin(CacheCore):
                 ).rowcount
                 touched |= {(r[0], r[1]) for r in acked}
                 self._set_meta(conn, "last_mutation_id", str(last_mutation_id))
+            fresh_keys = {(e, str(i)) for e, rows in upserts.items() for i in rows} & touched
             for entity, entity_id in sorted(touched):
-                if entity in upserts and _key(entity, entity_id) in upserts[entity]:
+                if (entity, entity_id) in fresh_keys:  # the server's row is the new base
                     fresh = overlay.read_row(conn, entity, entity_id)
                     if fresh is not None:
                         overlay.save_shadow(conn, entity, entity_id, fresh)
@@ -195,7 +196,3 @@ class ApplyMixin(CacheCore):
             f"SELECT {', '.join(info.columns)} FROM {info.table} WHERE id = ?", (entity_id,)
         ).fetchone()
         return None if found is None else decode_row(entity, found)
-
-
-def _key(entity: str, entity_id: str) -> Any:
-    return int(entity_id) if ENTITY_TABLES[entity].int_id else entity_id
