@@ -117,6 +117,7 @@ class SqliteWriter:
         for sql in self.dropped_indexes:
             self.conn.execute(sql)
         self.dropped_indexes.clear()
+        self.conn.execute("PRAGMA analysis_limit=1000")  # sampled statistics: seconds saved
         self.conn.execute("ANALYZE")
         if self.fresh:
             self.conn.execute("PRAGMA synchronous=NORMAL")
