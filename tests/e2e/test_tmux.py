@@ -61,7 +61,11 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
     assert shutil.which("tmux"), "tmux is needed for the end-to-end test (apt-get install tmux)"
     assert AGENTDESK.exists(), f"the agentdesk command is not installed at {AGENTDESK}"
     term = Terminal(f"agentdesk-e2e-{uuid.uuid4().hex[:8]}")
+    editor = tmp_path / "editor.sh"  # an $EDITOR that appends to the file it is given
+    editor.write_text('#!/bin/sh\nprintf " (edited)" >> "$1"\n', encoding="utf-8")
+    editor.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TMUX")}
+    env["VISUAL"] = str(editor)
     command = (
         f"{AGENTDESK} demo --tickets 150 --dir {tmp_path / 'demo'}; "
         "echo agentdesk-exited-$?; sleep 30"
@@ -114,13 +118,15 @@ def test_demo_in_a_real_terminal(terminal: Terminal) -> None:
     terminal.keys("r")
     terminal.wait_for("Public reply to the customer")
     terminal.type("Hello from the end-to-end test")
+    terminal.keys("C-e")  # $EDITOR runs with the app suspended, then the text comes back
+    terminal.wait_for("Hello from the end-to-end test (edited)")
     terminal.keys("C-s")
     terminal.wait_for("Reply queued")
     # Pushed by the engine, confirmed by a pull: no longer pending, outbox back to 0.
     deadline = time.monotonic() + 60
     while True:
         screen = terminal.screen()
-        sent = "Hello from the end-to-end test" in screen and "ctrl+s send" not in screen
+        sent = "end-to-end test (edited)" in screen and "ctrl+s send" not in screen
         if sent and "pending sync" not in screen and "outbox 0" in screen:
             break
         assert time.monotonic() < deadline, f"the reply never synced:\n{screen}"

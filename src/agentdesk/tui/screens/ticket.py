@@ -9,6 +9,7 @@ queue the screen was opened from; `esc` goes back to it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shlex
 import subprocess
@@ -43,6 +44,29 @@ DraftKind = Literal["reply", "note"]
 DRAFT_SAVE_DELAY = 0.3
 
 
+def _without_keys(bindings: list[Binding], keys: set[str]) -> list[Binding]:
+    kept = []
+    for binding in bindings:
+        remaining = [key for key in binding.key.split(",") if key.strip() not in keys]
+        if remaining:
+            kept.append(dataclasses.replace(binding, key=",".join(remaining)))
+    return kept
+
+
+class ComposerArea(TextArea, inherit_bindings=False):
+    """The composer's text area: TextArea's keys minus `ctrl+e` (end of line; `end` does it),
+    which the composer uses to open `$EDITOR`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = _without_keys(
+        [
+            binding
+            for bindings in TextArea._merged_bindings.key_to_bindings.values()
+            for binding in bindings
+        ],
+        {"ctrl+e"},
+    )
+
+
 class Composer(Vertical):
     """A multi-line editor for a reply or a note, hidden until `r`/`n`."""
 
@@ -74,7 +98,7 @@ class Composer(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._text_area = TextArea(id="composer-text", soft_wrap=True, show_line_numbers=False)
+        self._text_area = ComposerArea(id="composer-text", soft_wrap=True, show_line_numbers=False)
 
     def open(self, kind: DraftKind, text: str) -> None:
         self.kind = kind
