@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding, BindingType
 
@@ -128,7 +128,6 @@ class LeadActionsMixin:
     """Lead actions for `AgentDeskApp` (uses its cache, clock, screens and write helpers)."""
 
     cache: Cache
-    LEAD_BINDINGS: ClassVar[list[BindingType]] = LEAD_BINDINGS
 
     # -- roles ----------------------------------------------------------------------------
 

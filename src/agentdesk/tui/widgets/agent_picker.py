@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from agentdesk.domain.enums import Availability, Role
 from agentdesk.domain.routing import matching_skills, ticket_skills
@@ -120,12 +119,7 @@ class AgentPicker(ChoiceDialog[int]):
     DEFAULT_CSS = DIALOG_CSS.format(name="AgentPicker").replace("width: 64;", "width: 120;")
 
     def __init__(
-        self,
-        title: str,
-        entries: Sequence[PickerEntry],
-        *,
-        current: int | None = None,
-        now: datetime | None = None,
+        self, title: str, entries: Sequence[PickerEntry], *, current: int | None = None
     ) -> None:
         super().__init__(
             title,
@@ -134,6 +128,5 @@ class AgentPicker(ChoiceDialog[int]):
             filter_placeholder="type a name, a skill or 'available' to filter",
         )
         self.entries = list(entries)
-        self.now = now
-        # The labels are long: keep them whole (ChoiceDialog cuts at 80 characters).
+        # ChoiceDialog cuts labels at 80 characters; these rows are wider: keep them whole.
         self.choices = [(entry.label, entry.value) for entry in entries]
