@@ -7,6 +7,7 @@ the markers (the introduction) is kept as it is.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import datetime
 from pathlib import Path
@@ -74,14 +75,24 @@ def render_section(
 
 
 def update_markdown(path: Path, name: str, results: list[Result], **section: Any) -> None:
-    text = path.read_text() if path.exists() else INTRO
+    """Replace (or append) the section of `name`; other sections stay as they are. Runs of
+    different modules at the same time take turns (a lock on the file itself)."""
     block = render_section(name, results, **section)
     pattern = re.compile(
         rf"<!-- bench:{re.escape(name)} -->.*?<!-- /bench:{re.escape(name)} -->", re.DOTALL
     )
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: block, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text if text.endswith("\n") else text + "\n")
+    with path.open("a+", encoding="utf-8") as handle:
+        with contextlib.suppress(ImportError):
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+        handle.seek(0)
+        text = handle.read() or INTRO
+        if pattern.search(text):
+            text = pattern.sub(lambda _m: block, text)
+        else:
+            text = text.rstrip("\n") + "\n\n" + block + "\n"
+        handle.seek(0)
+        handle.truncate()
+        handle.write(text if text.endswith("\n") else text + "\n")
