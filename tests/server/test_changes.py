@@ -255,7 +255,7 @@ async def test_pulled_rows_equal_the_stored_rows(world: World, client: httpx.Asy
     assert checked == len(changes)
 
 
-async def test_swarms_reach_members_and_who_sees_the_ticket(
+async def test_swarms_reach_members_and_leads_of_the_tickets_group(
     world: World, client: httpx.AsyncClient
 ) -> None:
     from agentdesk.domain.ids import uuid7
@@ -287,7 +287,8 @@ async def test_swarms_reach_members_and_who_sees_the_ticket(
                 version=version,
             )
         )
-    for agent, sees in {"alice": True, "dave": True, "erin": True, "bob": False}.items():
+    # dave sees the ticket but is neither a member nor a lead: the room is not his
+    for agent, sees in {"alice": True, "dave": False, "erin": True, "bob": False}.items():
         changes, _, _ = await pull_pass(client, world.auth(agent), 100)
         assert (swarm_id in ids(changes, "swarm")) is sees, agent
         assert (note_id in ids(changes, "swarm_message")) is sees, agent
