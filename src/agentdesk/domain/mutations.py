@@ -139,6 +139,51 @@ class CannedUseArgs(BaseModel):
     ticket_id: int | None = None
 
 
+# -- case swarms; server rules in agentdesk.server.swarms -----------------------------------
+
+ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+SwarmText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_BODY_CHARS)]
+
+
+class SwarmStartArgs(BaseModel):
+    """Open a swarm on a ticket (the caller owns it) and invite `member_ids`."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: ClientId  # UUIDv7 made by the client
+    ticket_id: int
+    member_ids: list[int] = Field(min_length=1, max_length=50)
+    ask: SwarmText
+
+
+class SwarmMessageArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: ClientId  # UUIDv7 made by the client
+    swarm_id: ClientId
+    body: SwarmText
+
+
+class SwarmInviteArgs(BaseModel):
+    """Add members to an open swarm (owner, leads/admins of the ticket's group)."""
+
+    model_config = ConfigDict(extra="forbid")
+    swarm_id: ClientId
+    member_ids: list[int] = Field(min_length=1, max_length=50)
+
+
+class SwarmLeaveArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    swarm_id: ClientId
+
+
+class SwarmCloseArgs(BaseModel):
+    """Close a swarm; the summary goes to the ticket as an internal note crediting members."""
+
+    model_config = ConfigDict(extra="forbid")
+    swarm_id: ClientId
+    summary: SwarmText
+    note_id: ClientId | None = None  # UUIDv7 of the ticket note (the server makes one if absent)
+
+
 # Mutation name -> argument model. Later features add their names here.
 ARGUMENTS: dict[str, type[BaseModel]] = {
     "ticket.update": TicketUpdateArgs,
@@ -150,6 +195,11 @@ ARGUMENTS: dict[str, type[BaseModel]] = {
     "canned_response.update": CannedUpdateArgs,
     "canned_response.delete": CannedDeleteArgs,
     "canned_response.use": CannedUseArgs,
+    "swarm.start": SwarmStartArgs,
+    "swarm.message": SwarmMessageArgs,
+    "swarm.invite": SwarmInviteArgs,
+    "swarm.leave": SwarmLeaveArgs,
+    "swarm.close": SwarmCloseArgs,
 }
 
 
@@ -313,4 +363,9 @@ MutationName = Literal[
     "canned_response.update",
     "canned_response.delete",
     "canned_response.use",
+    "swarm.start",
+    "swarm.message",
+    "swarm.invite",
+    "swarm.leave",
+    "swarm.close",
 ]

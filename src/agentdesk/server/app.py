@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from agentdesk import __version__
-from agentdesk.server import auth, changes, events, intake, me, mutations, problems
+from agentdesk.server import auth, changes, events, intake, me, mutations, problems, swarms
 from agentdesk.server.bodylimit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
 from agentdesk.server.db import open_database
 from agentdesk.server.events import Broadcaster
@@ -98,7 +98,7 @@ def create_app(
     )
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
-    for module in (auth, me, changes, mutations, events, intake):
+    for module in (auth, me, changes, mutations, events, intake, swarms):
         app.include_router(module.router)
 
     @app.get("/v1/health", response_model=Health, tags=["meta"], summary="Liveness (no auth)")

@@ -372,6 +372,10 @@ from agentdesk.server.macros import HANDLERS as CANNED_HANDLERS  # noqa: E402
 
 HANDLERS.update(CANNED_HANDLERS)
 
+from agentdesk.server.swarms import HANDLERS as SWARM_HANDLERS  # noqa: E402
+
+HANDLERS.update(SWARM_HANDLERS)
+
 
 def apply_mutation(ctx: Context, name: str, raw_args: dict[str, Any]) -> Applied:
     """Run one mutation's rules inside the caller's transaction."""

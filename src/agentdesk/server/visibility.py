@@ -1,9 +1,10 @@
 """Which rows a caller may pull, as SQL conditions per synced table (None: every row).
 
 Mirrors `permissions.can_see_ticket`: agents and leads see the tickets of their groups and
-every ticket assigned to them, with those tickets' messages, ratings and customers; swarms on
-those tickets or that they own or belong to; all agents, groups, organisations and SLA
-policies; shared canned responses and saved views plus their own. Admins see everything.
+every ticket assigned to them, with those tickets' messages, ratings and customers; swarms
+they own or belong to (leads: also swarms on their groups' tickets); all agents, groups,
+organisations and SLA policies; shared canned responses and saved views plus their own.
+Admins see everything.
 """
 
 from __future__ import annotations
@@ -55,13 +56,14 @@ def _swarm_member(caller: Caller, dialect: str) -> ColumnElement[bool]:
 
 
 def visible_swarms(caller: Caller, dialect: str) -> ColumnElement[bool] | None:
+    """Members (the owner too), leads of the ticket's group, admins (`swarms.can_use_swarm`)."""
     if caller.is_admin:
         return None
-    return or_(
-        _ticket_visible_where(caller, TICKETS.c.id == SWARMS.c.ticket_id),
-        SWARMS.c.owner_id == caller.agent_id,
-        _swarm_member(caller, dialect),
-    )
+    conditions = [SWARMS.c.owner_id == caller.agent_id, _swarm_member(caller, dialect)]
+    if caller.is_lead and caller.group_ids:
+        link = TICKETS.c.id == SWARMS.c.ticket_id
+        conditions.append(exists().where(link, TICKETS.c.group_id.in_(sorted(caller.group_ids))))
+    return or_(*conditions)
 
 
 def row_filter(entity: str, caller: Caller, dialect: str) -> ColumnElement[bool] | None:
