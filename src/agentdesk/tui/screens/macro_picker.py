@@ -33,7 +33,7 @@ from agentdesk.domain.text import one_line, visible
 from agentdesk.store import Cache, StoreError
 from agentdesk.store.macros import MacroPlan, canned_fingerprint, plan_macro, usage_scores
 
-LIST_LIMIT = 40
+LIST_LIMIT = 30
 MISSING_STYLE = "reverse bold $warning"
 MATCH_STYLE = "bold underline $accent"
 
