@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +162,35 @@ def test_postgresql_gets_the_same_data_as_sqlite(postgres_url: str, tmp_path: Pa
         head = conn.execute(text("SELECT value FROM change_sequence WHERE id = 1")).scalar_one()
         assert head == pg.last_version
     engine.dispose()
+
+
+def test_same_data_whatever_the_hash_seed(tmp_path: Path) -> None:
+    """Set and dict order must not leak into the data: two processes, two hash seeds."""
+    script = (
+        "import hashlib, sqlite3, sys\n"
+        "from datetime import UTC, datetime\n"
+        "from agentdesk.server.seed import seed_database\n"
+        "seed_database(f'sqlite:///{sys.argv[1]}', tickets=120, seed=9,\n"
+        "              now=datetime(2026, 11, 24, 10, tzinfo=UTC))\n"
+        "db = sqlite3.connect(sys.argv[1])\n"
+        "digest = hashlib.sha256()\n"
+        "for (table,) in db.execute(\"SELECT name FROM sqlite_master WHERE type = 'table' \"\n"
+        "                           \"AND name NOT IN ('agent_credentials', 'alembic_version') \"\n"
+        "                           'ORDER BY name'):\n"
+        "    for row in db.execute(f'SELECT * FROM \"{table}\" ORDER BY 1'):\n"
+        "        digest.update(repr(row).encode())\n"
+        "print(digest.hexdigest())\n"
+    )
+    digests = []
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(tmp_path / f"h{hash_seed}.db")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        digests.append(done.stdout.strip())
+    assert digests[0] == digests[1]
