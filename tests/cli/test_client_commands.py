@@ -167,6 +167,11 @@ def test_assign_and_rejection_exit_code(cli, world: World) -> None:
     assert [m["state"] for m in rejected] == ["rejected"] and rejected[0]["reason"]
     result = cli("ticket", "assign", str(ticket_id), "--to", "nobody@example.com")
     assert result.code == 1 and "no agent with email" in result.err
+    result = cli("outbox", "dismiss", str(rejected[0]["id"]))
+    assert result.code == 0 and "dismissed" in result.out
+    assert cli("outbox", "--json").json() == {"mutations": []}
+    result = cli("outbox", "dismiss", str(rejected[0]["id"]))
+    assert result.code == 1 and "no rejected mutation" in result.err
 
 
 def test_conflicts_listed_and_resolved_via_cli(cli, world: World) -> None:

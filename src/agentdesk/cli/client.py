@@ -92,6 +92,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     outbox = subparsers.add_parser("outbox", help="local changes not yet confirmed")
     outbox.add_argument("--json", action="store_true", help="machine-readable output")
     outbox.set_defaults(handler=run_outbox)
+    outbox_actions = outbox.add_subparsers(title="actions", metavar="ACTION")
+    dismiss = outbox_actions.add_parser("dismiss", help="forget a rejected change")
+    dismiss.add_argument("mutation_id", type=_positive, metavar="ID")
+    dismiss.set_defaults(handler=run_dismiss)
 
     conflicts = subparsers.add_parser("conflicts", help="list or resolve field conflicts")
     conflicts.add_argument("--json", action="store_true", help="machine-readable output")
@@ -305,6 +309,14 @@ def run_outbox(args: argparse.Namespace) -> int:
                 for r in rows
             ],
         )
+    return 0
+
+
+def run_dismiss(args: argparse.Namespace) -> int:
+    profile = account.resolve_profile(args.profile)
+    with open_cache(profile) as cache:
+        _write(lambda: cache.dismiss_rejected(args.mutation_id))
+    print(f"dismissed rejected change {args.mutation_id}")
     return 0
 
 
