@@ -232,6 +232,20 @@ class ConvergenceMachine(RuleBasedStateMachine):
         if open_conflicts:
             self.queued[who] += cache.resolve_conflict(open_conflicts[0].id, keep) is not None
 
+    @rule(who=st.sampled_from(PEOPLE))
+    def restart(self, who: str) -> None:
+        """The client process ends and starts again: a new cache handle, engine and backend."""
+        from agentdesk.store import Cache
+        from agentdesk.sync.engine import SyncEngine
+
+        client = self.clients[who]
+        path = client.cache.path
+        asyncio.run(client.backend.aclose())
+        client.cache.close()
+        client.cache = Cache.open(path)
+        client.backend = self.world.backend(who, client.cache.client_id)
+        client.engine = SyncEngine(client.cache, client.backend)
+
     @invariant()
     def outbox_ids_increase(self) -> None:
         for client in self.clients.values():
