@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "agentdesk.cli.seed",
     "agentdesk.cli.admin",
     "agentdesk.cli.report",
+    "agentdesk.cli.swarm",
 )
 
 

@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 from agentdesk.domain.ids import uuid7
 from agentdesk.domain.mutations import MessageAddArgs, MutationError, parse_args
 from agentdesk.domain.timeutil import utcnow
-from agentdesk.store import canned_local, overlay
+from agentdesk.store import canned_local, overlay, swarm_local
 from agentdesk.store.codec import ts_text, ts_value
 from agentdesk.store.db import CacheCore, StoreError
 
@@ -135,9 +135,10 @@ class OutboxMixin(CacheCore):
                 entity, entity_id = overlay.mutation_target(
                     name, parsed, None if agent_id is None else int(agent_id)
                 )
-                if name in canned_local.DIRECT:  # no confirmed row to replay on
+                if name in canned_local.DIRECT or name in swarm_local.DIRECT:  # no confirmed row
                     mine = None if agent_id is None else int(agent_id)
-                    canned_local.apply_direct(conn, parsed, mine, now)
+                    direct = canned_local if name in canned_local.DIRECT else swarm_local
+                    direct.apply_direct(conn, parsed, mine, now)
                     return (
                         conn.execute(
                             "INSERT INTO outbox(name, args, created_at, state, entity, entity_id) "
@@ -330,6 +331,8 @@ class OutboxMixin(CacheCore):
                     )
                     if row["name"] in canned_local.DIRECT:
                         canned_local.undo_direct(conn, row["name"], json.loads(row["args"]))
+                    if row["name"] in swarm_local.DIRECT:
+                        swarm_local.undo_direct(conn, row["name"], json.loads(row["args"]))
                     if row["name"] == "message.add":
                         message_id = json.loads(row["args"]).get("id")
                         conn.execute(

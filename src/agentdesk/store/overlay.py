@@ -31,7 +31,7 @@ from agentdesk.domain.mutations import (
     ticket_tags_effect,
     ticket_update_effect,
 )
-from agentdesk.store import canned_local
+from agentdesk.store import canned_local, swarm_local
 from agentdesk.store.codec import decode_row, encode_values, ts_value
 from agentdesk.store.schema import ENTITY_TABLES, TABLE_OF
 
@@ -40,7 +40,7 @@ REPLAYABLE = ("pending", "sent")
 
 def mutation_target(name: str, args: BaseModel, agent_id: int | None) -> tuple[str, str]:
     """The (entity, id) a mutation changes in the cache."""
-    canned = canned_local.target(args)
+    canned = canned_local.target(args) or swarm_local.target(args)
     if canned is not None:
         return canned
     if isinstance(args, AvailabilityArgs):
@@ -79,6 +79,8 @@ def mutation_changes(
         return {"availability": args.to} if rule is FieldRule.APPLY else {}
     elif (canned := canned_local.changes(row, args, now)) is not None:
         return canned
+    elif (swarm := swarm_local.changes(row, args, now)) is not None:
+        return swarm
     else:
         raise ValueError(f"no local effect for mutation {name}")
     if not changes:

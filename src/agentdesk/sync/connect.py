@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from agentdesk.profiles import Profile
-from agentdesk.sync.backend import Backend
+from agentdesk.sync.backend import Backend, Capability
 
 TransportFactory = Callable[[str], httpx.AsyncBaseTransport]
 BackendFactory = Callable[..., Backend]
@@ -50,6 +50,11 @@ def _factory(kind: str) -> BackendFactory:
     if factory is None:
         raise UnknownBackendError(f"the {kind!r} backend is not available in this build")
     return factory
+
+
+def capabilities(kind: str) -> frozenset[Capability]:
+    """What a backend kind supports (its class's `capabilities`), without connecting."""
+    return frozenset(getattr(_factory(kind), "capabilities", frozenset()))
 
 
 def open_backend(profile: Profile, token: str, client_id: str) -> Backend:
