@@ -18,6 +18,7 @@ from agentdesk.domain.enums import Availability, Role
 from agentdesk.domain.models import Agent, Group
 from agentdesk.domain.timeutil import utcnow
 from agentdesk.server.db import next_version, write_transaction
+from agentdesk.server.inputs import EMAIL_PATTERN
 from agentdesk.server.passwords import hash_password, new_token, token_digest
 from agentdesk.server.tables import AgentCredential, ApiToken, IntakeKey
 from agentdesk.server.wire import table_of
@@ -30,7 +31,7 @@ INTAKE_KEYS = table_of(IntakeKey)
 
 DEFAULT_TOKEN_TTL = timedelta(days=30)
 MIN_PASSWORD_LENGTH = 4
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(EMAIL_PATTERN)
 
 
 class AccountError(ValueError):

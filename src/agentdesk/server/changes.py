@@ -38,6 +38,7 @@ from agentdesk.server.wire import TABLES, table_of
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 5000
 FIRST_CHUNK = 256
+CURSOR_PATTERN = r"^([0-9]{1,19}\.[0-9a-f]{12})?$"  # what encode_cursor makes (or empty)
 
 TOMBSTONES = table_of(Tombstone)
 SYNC_CLIENTS = table_of(SyncClient)
@@ -306,7 +307,11 @@ def last_mutation_id(conn: Connection, caller: Caller, client_id: str | None) ->
 )
 def changes(
     caller: CurrentCaller,
-    cursor: str | None = Query(default=None, max_length=200),
+    cursor: str | None = Query(
+        default=None,
+        pattern=CURSOR_PATTERN,
+        description="the `cursor` of the previous page; empty or absent: a full sync",
+    ),
     limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     client_id: str | None = Query(default=None, min_length=1, max_length=100),
     state: ServerState = Depends(server_state),

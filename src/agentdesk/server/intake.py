@@ -8,22 +8,22 @@ transaction with one version. Agents and leads may file tickets only into their 
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Connection, func, insert, select
 
 from agentdesk.domain.enums import AuthorKind, Channel, Priority, Status, Tier
 from agentdesk.domain.ids import uuid7
 from agentdesk.domain.models import Customer, Group, Message, Organisation, SlaPolicy, Ticket
-from agentdesk.domain.mutations import MAX_BODY_CHARS, TagName
+from agentdesk.domain.mutations import MAX_BODY_CHARS
 from agentdesk.domain.sla import due_times, next_due
 from agentdesk.domain.timeutil import utcnow
 from agentdesk.server.auth import bearer_token, caller_for_token, unauthenticated
 from agentdesk.server.db import next_version, write_transaction
+from agentdesk.server.inputs import Email, ShortText, Subject, Tag
 from agentdesk.server.passwords import token_digest
 from agentdesk.server.permissions import Caller
 from agentdesk.server.problems import Problem, responses
@@ -39,37 +39,26 @@ GROUPS = table_of(Group)
 POLICIES = table_of(SlaPolicy)
 INTAKE_KEYS = table_of(IntakeKey)
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 router = APIRouter(prefix="/v1", tags=["intake"])
-
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class IntakeCustomer(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(max_length=320)
+    email: Email
     name: ShortText | None = None
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
     organisation: ShortText | None = None
 
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        value = value.strip().lower()
-        if not _EMAIL.match(value):
-            raise ValueError("not an email address")
-        return value
-
 
 class IntakeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    subject: Subject
     body: Annotated[str, StringConstraints(min_length=1, max_length=MAX_BODY_CHARS)]
     channel: Channel
     priority: Priority = Priority.NORMAL
     group: ShortText | None = None
-    tags: list[TagName] = Field(default_factory=list, max_length=50)
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
     customer: IntakeCustomer
 
 
@@ -95,7 +84,8 @@ def _intake_caller(request: Request, state: ServerState, intake_key: str | None)
 
 
 def _customer(conn: Connection, data: IntakeCustomer, version: int) -> dict[str, object]:
-    row = conn.execute(select(CUSTOMERS).where(CUSTOMERS.c.email == data.email)).first()
+    email = data.email.lower()  # stored lower-case, so the unique index finds it
+    row = conn.execute(select(CUSTOMERS).where(CUSTOMERS.c.email == email)).first()
     if row is not None:
         return dict(row._mapping)
     organisation_id = None
@@ -115,8 +105,8 @@ def _customer(conn: Connection, data: IntakeCustomer, version: int) -> dict[str,
         else:
             organisation_id, tier = org.id, Tier(org.tier)
     values = {
-        "name": data.name or data.email.split("@")[0],
-        "email": data.email,
+        "name": data.name or email.split("@")[0],
+        "email": email,
         "phone": data.phone,
         "organisation_id": organisation_id,
         "tier": tier,

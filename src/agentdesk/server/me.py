@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from agentdesk.domain.enums import Role
 from agentdesk.domain.models import Agent
-from agentdesk.server.accounts import AccountError, create_agent
+from agentdesk.server.accounts import MIN_PASSWORD_LENGTH, AccountError, create_agent
 from agentdesk.server.auth import CurrentCaller, require_role
+from agentdesk.server.inputs import Email, Name
 from agentdesk.server.permissions import Caller
 from agentdesk.server.problems import Problem, responses
 from agentdesk.server.state import ServerState, server_state
@@ -22,15 +21,13 @@ AGENTS = table_of(Agent)
 
 router = APIRouter(prefix="/v1", tags=["agents"])
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-
 
 class NewAgent(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(max_length=320)
+    email: Email
     name: Name
     role: Role = Role.AGENT
-    password: str = Field(min_length=1, max_length=1024)
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=1024)
     groups: list[Name] = Field(default_factory=list, max_length=50)
     skills: list[Name] = Field(default_factory=list, max_length=50)
 
