@@ -261,7 +261,8 @@ class AgentDeskApp(LeadActionsMixin, App[int]):
         self.pop_screen()
         screen = self.screen
         if isinstance(screen, QueueScreen):
-            screen.refresh_data()
+            if screen.stale:
+                screen.refresh_data()
             if index is not None:
                 screen.table.move_to(index)
 
@@ -340,7 +341,7 @@ class AgentDeskApp(LeadActionsMixin, App[int]):
                 await result
         for stacked in self.screen_stack[:-1]:
             if isinstance(stacked, QueueScreen):
-                stacked.refresh_data()
+                stacked.stale = True  # refreshed when shown again, not while hidden
         if isinstance(screen, QueueScreen):
             screen.refresh_views()
 

@@ -92,6 +92,7 @@ class QueueScreen(Screen[None]):
         self.search_text = ""
         self._search_timer: Timer | None = None
         self._title_marks = 0
+        self.stale = False  # the cache changed while another screen was on top
 
     # -- layout -------------------------------------------------------------------------
 
@@ -121,6 +122,8 @@ class QueueScreen(Screen[None]):
         self.app.update_next_breach(self.window.spec.query)
 
     async def on_screen_resume(self) -> None:
+        if self.stale:
+            self.refresh_data()
         await self.app.screen_resumed()
 
     @property
@@ -362,6 +365,7 @@ class QueueScreen(Screen[None]):
 
     def refresh_data(self) -> None:
         """The cache changed: re-read counts and visible rows, keep cursor and marks."""
+        self.stale = False
         self.window.invalidate()
         self.table.reload(keep_cursor=True)
         self._update_title()
