@@ -241,6 +241,8 @@ async def _open_in_app(cache: Cache, now: datetime, repeat: int) -> AppTimes:
         start = time.perf_counter()
         await pilot.press(key)
         await _until(pilot, lambda: isinstance(app.screen, screen))
+        # the KPI screen reads the cache in a thread when its figures are not fresh: wait
+        await _until(pilot, lambda: getattr(app.screen, "summary", True) is not None)
         await pilot.pause()  # the first frame of the screen is drawn
         elapsed = (time.perf_counter() - start) * 1000
         await pilot.press("escape")

@@ -174,10 +174,10 @@ async def test_kpi_dashboard_figures_scopes_and_breakdown(make_app) -> None:
         ]
         await pilot.press("g")  # Billing only
         await until(pilot, lambda: screen.scope.name == "Billing")
-        assert screen.summary.tickets == 5  # 1, 2, 5, 9, 11
+        await until(pilot, lambda: screen.summary.tickets == 5)  # 1, 2, 5, 9, 11
         await pilot.press("d")  # per group
-        await until(pilot, lambda: screen.dimension == "group")
-        assert str(screen.query_one("#kpi-breakdown").get_row_at(0)[0]) == "Billing"
+        breakdown = screen.query_one("#kpi-breakdown")
+        await until(pilot, lambda: str(breakdown.get_row_at(0)[0]) == "Billing")
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, QueueScreen))
 

@@ -15,12 +15,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
+from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
 from agentdesk.domain.kpi import (
@@ -226,17 +228,36 @@ class KpiScreen(Screen[None]):
         return self.scopes[self.scope_index]
 
     def reload(self, *, force: bool = False) -> None:
-        """Draw the figures of the current scope: reused while fresh, else read the cache."""
+        """Draw the figures of the current scope: at once when fresh (precomputed, or the
+        cache unchanged since), else read the cache in a thread (the screen stays live)."""
         store = figures_store(self.app)
         version = self.app.cache.data_version()
         figures = None if force else store.fresh(self.scope.group_ids, self.dimension, version)
-        if figures is None:
-            now = self._now or self.app.now()
-            figures = compute_figures(
-                self.app.cache, self.scope.group_ids, self.dimension, now, version
-            )
-            store.put(figures)
-        self.show(figures)
+        if figures is not None:
+            self.show(figures)
+            return
+        self.query_one("#kpi-title", Label).update(
+            Content(f"KPIs — {self.scope.name} · reading the last 14 days…")
+        )
+        now = self._now or self.app.now()
+        self.compute_worker(self.scope.group_ids, self.dimension, now, version)
+
+    @work(thread=True, exclusive=True, group="kpi", exit_on_error=False)
+    def compute_worker(
+        self,
+        group_ids: tuple[int, ...] | None,
+        dimension: Dimension,
+        now: datetime,
+        version: tuple[int, int],
+    ) -> None:
+        figures = compute_figures(self.app.cache, group_ids, dimension, now, version)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._computed, figures)
+
+    def _computed(self, figures: KpiFigures) -> None:
+        figures_store(self.app).put(figures)
+        if (figures.group_ids, figures.dimension) == (self.scope.group_ids, self.dimension):
+            self.show(figures)
 
     def show(self, figures: KpiFigures) -> None:
         self._computed_at = figures.computed_at
