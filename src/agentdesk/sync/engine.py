@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 LOGIN_EXPIRED = "login expired: run agentdesk login"
 DEFAULT_POLL_INTERVAL = 30.0  # seconds, unless the backend or the caller says otherwise
 MAX_REFETCHES = 3  # in one pass; more means the backend keeps expiring our fresh cursor
+PUSH_LOOKAHEAD = 8  # batches read from the outbox at once (pipelined push)
 
 ProgressCallback = Callable[[int, int | None], None]  # (rows so far, total if known)
 EventListener = Callable[[Event], None]
@@ -180,24 +181,49 @@ class SyncEngine:
         return await self.sync_once(progress)
 
     async def _push_pending(self, report: SyncReport) -> None:
+        """Push pending mutations in order, `push_batch` per request.
+
+        Pipelined like the pull: batch n's results are recorded in a worker thread while
+        batch n+1 is on the wire. That is safe because the backend answered batch n before
+        n+1 is sent (order on the server is kept), and results are recorded in order; a
+        crash before a result is recorded only means that mutation is sent again and the
+        backend answers `duplicate`.
+        """
+        ack_by_pull = Capability.ACK_BY_PULL in self.backend.capabilities
         while True:
-            rows = self.cache.pending_mutations(self.push_batch)
+            rows = self.cache.pending_mutations(self.push_batch * PUSH_LOOKAHEAD)
             if not rows:
                 return
-            batch = [OutgoingMutation(id=r.id, name=r.name, args=r.args) for r in rows]
-            crash_point("push.before_send")
-            results = await self.backend.push(batch)
-            crash_point("push.after_send")
-            if results:
-                ack_by_pull = Capability.ACK_BY_PULL in self.backend.capabilities
-                self.cache.record_results(results, ack_by_pull=ack_by_pull)
-                crash_point("push.after_record")
-            report.pushed += len(results)
-            report.results.extend(results)
-            self.refresh_counts()
-            if len(results) < len(batch):
-                # The backend stopped early; the rest goes next pass (after a pull).
-                return
+            recording: asyncio.Future[None] | None = None
+            try:
+                for start in range(0, len(rows), self.push_batch):
+                    chunk = rows[start : start + self.push_batch]
+                    batch = [OutgoingMutation(id=r.id, name=r.name, args=r.args) for r in chunk]
+                    crash_point("push.before_send")
+                    results = await self.backend.push(batch)
+                    crash_point("push.after_send")
+                    if recording is not None:
+                        await self._finish_recording(recording)
+                        recording = None
+                    if results:
+                        recording = asyncio.ensure_future(
+                            asyncio.to_thread(
+                                self.cache.record_results, results, ack_by_pull=ack_by_pull
+                            )
+                        )
+                    report.pushed += len(results)
+                    report.results.extend(results)
+                    if len(results) < len(batch):
+                        # The backend stopped early; the rest goes next pass (after a pull).
+                        return
+            finally:
+                if recording is not None:
+                    await self._finish_recording(recording)
+
+    async def _finish_recording(self, recording: asyncio.Future[None]) -> None:
+        await recording
+        crash_point("push.after_record")
+        self.refresh_counts()
 
     async def _pull_all(
         self, report: SyncReport, progress: ProgressCallback | None, *, first: bool = False
