@@ -16,6 +16,8 @@ For the sync engine
   `changes` are `(entity, id, op, data)` tuples or `sync.backend.Change` objects.
 - `cursor`, `client_id`, `agent_id`/`set_agent_id`, `meta(key)`/`set_meta(key, value)`
   (e.g. `backend`, `last_sync_at`), `reset_synced_data()` for a must-refetch (keeps outbox).
+  `bulk_loading` is True while a large first sync runs without indexes and search (they are
+  rebuilt by the page with `has_more=False`, or on the next open if the sync was cut).
 - `pending_mutations(limit) -> list[OutboxRow]` (push these, in order);
   `record_results(results, ack_by_pull=True)` with `MutationResult`-like objects.
 - `pending_count()`, `conflict_count()`, `rejected_count()`, `oldest_pending_at()`.
