@@ -245,6 +245,11 @@ def _static_key(cand: Candidate) -> tuple[int, str]:
     return (-cand.usage_count, cand.title_lower)
 
 
+def in_popularity_order(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Most used first, then by title: the order `Ranker` keeps within a quality band."""
+    return sorted(candidates, key=_static_key)
+
+
 def _best(
     scored: list[tuple[int, Candidate]],
     query: str,
@@ -307,8 +312,15 @@ class Ranker:
     only those are checked again.
     """
 
-    def __init__(self, candidates: Sequence[Candidate], usage: Mapping[str, float]) -> None:
-        self.candidates = sorted(candidates, key=_static_key)
+    def __init__(
+        self,
+        candidates: Sequence[Candidate],
+        usage: Mapping[str, float],
+        *,
+        ordered: bool = False,
+    ) -> None:
+        """`ordered`: the candidates are already `in_popularity_order` (kept, not re-sorted)."""
+        self.candidates = list(candidates) if ordered else in_popularity_order(candidates)
         self.usage = dict(usage)
         self._empty: tuple[int | None, list[Match]] | None = None
         self._last_query: str | None = None

@@ -27,7 +27,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from agentdesk.domain.fuzzy import Candidate, Match, Ranker, prepare
+from agentdesk.domain.fuzzy import Candidate, Match, Ranker, in_popularity_order, prepare
 from agentdesk.domain.templates import TemplateError
 from agentdesk.domain.text import one_line, visible
 from agentdesk.store import Cache, StoreError
@@ -128,7 +128,7 @@ def _prepared(cache: Cache) -> tuple[dict[str, dict[str, Any]], list[Candidate]]
         return found[1], found[2]
     rows = cache.canned_responses()
     by_id = {row["id"]: row for row in rows}
-    candidates = prepare(rows)
+    candidates = in_popularity_order(prepare(rows))
     _PREPARED[cache] = (stamp, by_id, candidates)
     return by_id, candidates
 
@@ -192,7 +192,7 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
     def load(self) -> None:
         """Read the responses (reused while the cache has not changed) and the usage."""
         self.rows, candidates = _prepared(self.cache)
-        self.ranker = Ranker(candidates, usage_scores(self.cache))
+        self.ranker = Ranker(candidates, usage_scores(self.cache), ordered=True)
         self._preview_cache.clear()
 
     def refresh_data(self) -> None:
