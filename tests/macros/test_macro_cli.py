@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from macrokit import login
@@ -154,3 +155,37 @@ def test_show_renders_for_a_ticket_with_missing_marked(cli, cli_world: World) ->
     assert shown.code == 0
     assert "Dear Customer 2, ⟦agent.signature⟧" in shown.out
     assert "missing: agent.signature" in shown.out
+
+
+def test_edit_in_editor_and_remove_own(cli, cli_world: World, tmp_path: Path, monkeypatch) -> None:
+    _setup(cli)
+    assert cli("macros", "add", "--title", "Draft", "--body", "Hello {{ customer.name }}").code == 0
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import sys\n"
+        "p = sys.argv[1]\n"
+        "t = open(p).read().replace('title: Draft', 'title: Final').replace('Hello', 'Hi')\n"
+        "t = t.replace('category: General', 'category: Sales\\nactions: {priority: high}')\n"
+        "open(p, 'w').write(t)\n"
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    edited = cli("macros", "edit", "draft")
+    assert edited.code == 0, edited.out + edited.err
+    shown = cli("macros", "show", "Final", "--json").json()
+    assert shown["body"] == "Hi {{ customer.name }}"
+    assert shown["category"] == "Sales" and shown["actions"] == {"priority": "high"}
+
+    # A broken edit changes nothing and says why.
+    script.write_text("import sys\nopen(sys.argv[1], 'w').write('no front matter')\n")
+    broken = cli("macros", "edit", "Final")
+    assert broken.code == 1 and "front matter" in broken.err
+    assert cli("macros", "show", "Final", "--json").json()["body"] == "Hi {{ customer.name }}"
+
+    removed = cli("macros", "rm", "Final")
+    assert removed.code == 0 and "done (synced)" in removed.out
+    assert cli("macros", "list", "--json").json()["canned_responses"] == []
+    with cli_world.engine.connect() as conn:
+        from sqlalchemy import text
+
+        assert conn.execute(text("SELECT count(*) FROM canned_responses")).scalar() == 0

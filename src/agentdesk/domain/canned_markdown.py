@@ -54,7 +54,7 @@ def to_markdown(row: Mapping[str, Any]) -> str:
     meta["shared"] = bool(shared) if shared is not None else row.get("owner_id") is None
     if row.get("id"):
         meta["id"] = row["id"]
-    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, default_flow_style=None)
+    front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, default_flow_style=False)
     body = str(row.get("body") or "")
     return f"---\n{front}---\n{body}\n"  # from_markdown drops exactly this last newline
 
