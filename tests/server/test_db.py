@@ -120,3 +120,19 @@ def test_an_older_schema_is_migrated_keeping_its_data(fresh_db_url: str) -> None
             assert conn.execute(text("SELECT name FROM groups")).scalars().all() == ["kept"]
     finally:
         engine.dispose()
+
+
+def test_concurrent_starts_migrate_once(fresh_db_url: str) -> None:
+    """Several processes opening a fresh database at once: one migrates, none fails."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def start() -> str | None:
+        engine = open_database(fresh_db_url)
+        try:
+            return current_revision(engine)
+        finally:
+            engine.dispose()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        revisions = list(pool.map(lambda _: start(), range(4)))
+    assert revisions == [head_revision()] * 4

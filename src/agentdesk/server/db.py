@@ -38,6 +38,7 @@ import agentdesk.server.tables  # noqa: F401  (registers the server tables)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _IMMEDIATE = "agentdesk_immediate"
+MIGRATION_LOCK_KEY = 0x61676E7464736B  # "agntdsk": the advisory lock of schema migrations
 
 
 class DatabaseError(Exception):
@@ -143,24 +144,38 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def _check_known(script: ScriptDirectory, current: str | None) -> bool:
+    """True if `current` is the head; SchemaTooNew if this code does not know it."""
+    if current is None:
+        return False
+    try:
+        script.get_revision(current)
+    except Exception as exc:
+        raise SchemaTooNew(
+            f"the database schema is at revision {current}, newer than this agentdesk "
+            f"knows (latest {script.get_current_head()}); upgrade agentdesk"
+        ) from exc
+    return current == script.get_current_head()
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the head revision; refuse a database newer than this code."""
+    """Bring the schema to the head revision; refuse a database newer than this code.
+
+    Concurrent starters (several `serve` processes on a fresh database) take turns: an
+    advisory lock on PostgreSQL, `BEGIN IMMEDIATE` on SQLite; the revision is read again
+    under the lock, so only the first one migrates.
+    """
     from alembic import command
 
     config = alembic_config()
     script = ScriptDirectory.from_config(config)
-    current = current_revision(engine)
-    if current is not None:
-        try:
-            script.get_revision(current)
-        except Exception as exc:
-            raise SchemaTooNew(
-                f"the database schema is at revision {current}, newer than this agentdesk "
-                f"knows (latest {script.get_current_head()}); upgrade agentdesk"
-            ) from exc
-        if current == script.get_current_head():
-            return
+    if _check_known(script, current_revision(engine)):
+        return
     with write_transaction(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        if _check_known(script, MigrationContext.configure(conn).get_current_revision()):
+            return
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
 
