@@ -154,3 +154,20 @@ def test_serve_answers_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_serve_refuses_a_newer_schema_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy import text
+
+    from agentdesk.server.db import open_database
+
+    url = f"sqlite:///{tmp_path / 'future.sqlite3'}"
+    engine = open_database(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    engine.dispose()
+    assert run(["serve", "--db", url], monkeypatch) == 1
+    err = capsys.readouterr().err
+    assert "9999_future" in err and "upgrade agentdesk" in err and err.count("\n") == 1
