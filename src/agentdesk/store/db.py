@@ -221,11 +221,14 @@ class CacheCore:
                 conn.execute("PRAGMA synchronous = NORMAL")
             try:
                 conn.execute("BEGIN IMMEDIATE")
+                self._local.writing = True
                 try:
                     yield conn
                 except BaseException:
                     conn.execute("ROLLBACK")
                     raise
+                finally:
+                    self._local.writing = False
                 crash_point("store.before_commit")  # fault tests only (AGENTDESK_CRASH_AT)
                 conn.execute("COMMIT")
                 crash_point("store.after_commit")
@@ -246,6 +249,11 @@ class CacheCore:
             yield conn
         finally:
             conn.execute("COMMIT")
+
+    @property
+    def in_write(self) -> bool:
+        """This thread is inside a write transaction."""
+        return bool(getattr(self._local, "writing", False))
 
     def data_version(self) -> tuple[int, int]:
         """Changes whenever this process or another one commits to the file."""

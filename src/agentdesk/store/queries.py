@@ -560,7 +560,7 @@ class QueriesMixin(CacheCore):
                 rows = conn.execute(sql.format(index=""), args).fetchall()
                 return [_ticket_row(r) for r in rows]
             small = not _has_tag(query) and not self._matches_many(conn, query)
-            if not small:
+            if not small and not self.in_write:  # an interrupted read must not end a write
                 # A broad filter: walk the sort index and stop after one page.
                 where, params = self._compile(conn, query, walk=True, pinned=pinned)
                 sql, args = _page_sql(where, params, column, key, limit, backwards, False, offset)
