@@ -21,13 +21,19 @@ from agentdesk.domain.routing import Plan
 from agentdesk.domain.text import one_line
 
 
+def fit(text: str, width: int) -> str:
+    """One visible line of at most `width` characters, cut with `…`."""
+    line = one_line(text, width * 2)
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
 class DistributionScreen(ModalScreen[bool]):
     """The proposed plan; dismisses True to apply it, False to cancel."""
 
     DEFAULT_CSS = """
     DistributionScreen { align: center middle; background: $background 60%; }
     DistributionScreen > Vertical {
-        width: 110; max-width: 95%; height: auto; max-height: 90%;
+        width: 120; max-width: 98%; height: auto; max-height: 90%;
         border: round $primary; background: $surface; padding: 0 1;
     }
     DistributionScreen .plan--title { text-style: bold; margin-bottom: 1; }
@@ -59,23 +65,23 @@ class DistributionScreen(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Ticket", "Subject", "To", "Skills", "Load after")
+        table.add_columns("Ticket", "Subject", "To", "Load after", "Skills / why not")
         for item in self.plan.assignments:
             table.add_row(
                 Text(f"#{item.ticket_id}"),
-                Text(one_line(self.subjects.get(item.ticket_id, ""), 40)),
-                Text(one_line(item.agent_name, 24)),
-                Text(", ".join(item.matched_skills) or "—"),
+                Text(fit(self.subjects.get(item.ticket_id, ""), 36)),
+                Text(fit(item.agent_name, 22)),
                 Text(f"{item.load_after}/{item.capacity}"),
+                Text(", ".join(item.matched_skills) or "—"),
                 key=str(item.ticket_id),
             )
         for unplaced in self.plan.unplaced:
             table.add_row(
                 Text(f"#{unplaced.ticket_id}"),
-                Text(one_line(self.subjects.get(unplaced.ticket_id, ""), 40)),
+                Text(fit(self.subjects.get(unplaced.ticket_id, ""), 36)),
                 Text("— stays unassigned"),
-                Text(unplaced.reason),
                 Text(""),
+                Text(unplaced.reason),
                 key=str(unplaced.ticket_id),
             )
         table.focus()

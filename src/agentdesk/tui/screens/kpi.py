@@ -349,7 +349,11 @@ class KpiScreen(Screen[None]):
         first = "Agent" if self.dimension == "agent" else "Group"
         table.add_columns(first, *BREAKDOWN_COLUMNS[1:])
         names = self._names()
-        for key, s in self.breakdown.items():
+        ordered = sorted(
+            self.breakdown.items(),
+            key=lambda item: (item[0] is None, names.get(item[0], "").casefold()),
+        )
+        for key, s in ordered:
             name = names.get(key, f"#{key}") if key is not None else "(unassigned)"
             if self.dimension == "group" and key is None:
                 name = "(no group)"
