@@ -209,6 +209,8 @@ class KpiInputs:
         self, *, group_id: int | None = None, assignee_id: int | None = None
     ) -> KpiSummary:
         """Figures for everything (no argument), one group, one agent, or both."""
+        if group_id is None and assignee_id is None:
+            return summarise(self.tickets, self.ratings, self.backlog, self.days)
 
         def keep(item: TicketFacts | RatingFacts | BacklogFacts) -> bool:
             if group_id is not None and item.group_id != group_id:
