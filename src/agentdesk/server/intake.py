@@ -147,11 +147,11 @@ def create_ticket(
     caller = _intake_caller(request, state, x_intake_key)
     now = utcnow()
     with write_transaction(state.engine) as conn:
+        # An unknown group name never loses the customer's message: the ticket is filed
+        # without a group (an agent's: into their first group), for a person to route.
         group_id = None
         if body.group is not None:
             group_id = conn.execute(select(GROUPS.c.id).where(GROUPS.c.name == body.group)).scalar()
-            if group_id is None:
-                raise Problem(422, f"group {body.group!r} does not exist")
         if caller is not None and not caller.is_admin:
             if group_id is None and caller.group_ids:
                 group_id = min(caller.group_ids)
