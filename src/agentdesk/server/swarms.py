@@ -15,10 +15,11 @@ leave, close).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
+from pydantic import BaseModel
 from sqlalchemy import Connection, insert, select, update
 
 from agentdesk.domain.enums import SwarmStatus
@@ -328,3 +329,32 @@ def read_swarm(
             .order_by(SWARM_MESSAGES.c.created_at, SWARM_MESSAGES.c.id)
         ).all()
     return json_response({"swarm": swarm, "messages": [row_data(m) for m in messages]})
+
+
+class SwarmPresenceRequest(BaseModel):
+    state: Literal["in", "left"]
+
+
+@router.post(
+    "/swarms/{swarm_id}/presence",
+    status_code=204,
+    responses=responses(403, 404),
+    summary="Announce that the caller has the swarm room open (`in`, renew within 60 s) or not",
+)
+def swarm_presence(
+    swarm_id: str,
+    body: SwarmPresenceRequest,
+    caller: CurrentCaller,
+    state: ServerState = Depends(server_state),
+) -> Response:
+    with state.engine.connect() as conn:
+        row = conn.execute(select(SWARMS).where(SWARMS.c.id == swarm_id)).first()
+        if row is None:
+            raise Problem(404, f"swarm {swarm_id} not found")
+        swarm = row_data(row)
+        ticket = _ticket_scope(conn, int(swarm["ticket_id"]))
+    if not can_use_swarm(caller, swarm, ticket):
+        raise Problem(403, "only the swarm's members may join its room")
+    data = {"swarm_id": swarm_id, "agent_id": caller.agent_id, "state": body.state}
+    state.broadcaster.publish_to_agents("swarm.presence", data, members_of(swarm))
+    return Response(status_code=204)

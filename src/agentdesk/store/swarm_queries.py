@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from agentdesk.domain.experts import Expert, rank_experts
-from agentdesk.store.codec import decode_row
+from agentdesk.store.codec import ENCODERS, decode_row
 from agentdesk.store.db import StoreError
 from agentdesk.store.schema import ENTITY_TABLES
 
@@ -178,6 +178,30 @@ def mark_read(cache: Any, swarm_id: str) -> None:
     ).fetchone()[0]
     if last is not None and _read_markers(cache).get(swarm_id) != last:
         cache.set_meta(_READ_KEY + swarm_id, last)
+
+
+def remember_event_row(cache: Any, entity: str, data: dict[str, Any]) -> bool:
+    """Store a swarm or swarm message that came with a realtime event (wire shape), so it
+    shows before the pull that will bring the same row. A newer cached row, or a row with
+    pending local changes, is left alone. True if something was written."""
+    if entity not in ("swarm", "swarm_message") or not data.get("id"):
+        return False
+    info = ENTITY_TABLES[entity]
+    columns = ", ".join(info.columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in info.columns if c != "id")
+    with cache.write(durable=False) as conn:
+        if conn.execute(
+            "SELECT 1 FROM shadow WHERE entity = ? AND id = ?", (entity, str(data["id"]))
+        ).fetchone():
+            return False
+        marks = ", ".join("?" for _ in info.columns)
+        newer = f"excluded.version > {info.table}.version"
+        cursor = conn.execute(
+            f"INSERT INTO {info.table} ({columns}) VALUES ({marks}) "
+            f"ON CONFLICT(id) DO UPDATE SET {updates} WHERE {newer}",
+            ENCODERS[entity](data),
+        )
+        return bool(cursor.rowcount)
 
 
 def unread_total(cache: Any) -> int:

@@ -385,6 +385,13 @@ class ReferenceBackend:
         )
         raise_for_status(await _send(self._http, request, "presence"), "presence")
 
+    async def announce_swarm_presence(self, swarm_id: str, state: str) -> None:
+        """`in` while a swarm room is open (renew within 60 s), `left` when it closes."""
+        request = self._http.build_request(
+            "POST", f"/v1/swarms/{swarm_id}/presence", json={"state": state}
+        )
+        raise_for_status(await _send(self._http, request, "presence"), "presence")
+
     async def me(self) -> dict[str, Any]:
         request = self._http.build_request("GET", "/v1/me")
         response = await _send(self._http, request, "me")

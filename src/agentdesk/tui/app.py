@@ -45,11 +45,17 @@ from agentdesk.sync.state import SyncState
 from agentdesk.tui.commands import ActionsProvider, PaletteCommand
 from agentdesk.tui.keymap import Scope, as_bindings, checked_keymap
 from agentdesk.tui.lead import LEAD_BINDINGS, LEAD_KEYMAP_SCREENS, LeadActionsMixin
+from agentdesk.tui.presence_app import PresenceMixin
 from agentdesk.tui.queue_model import QueueWindow
 from agentdesk.tui.screens.conflicts import ConflictsScreen
 from agentdesk.tui.screens.dialogs import ChoiceDialog, ConfirmDialog, PromptDialog, parse_tag_edit
 from agentdesk.tui.screens.help import HelpScreen, help_entries
 from agentdesk.tui.screens.queue import QueueScreen, ViewList
+from agentdesk.tui.screens.swarm_app import (
+    SWARM_BINDINGS,
+    SWARM_KEYMAP_SCREENS,
+    SwarmActionsMixin,
+)
 from agentdesk.tui.screens.ticket import Composer, TicketScreen
 from agentdesk.tui.themes import VARIABLE_DEFAULTS, load_themes
 from agentdesk.tui.widgets.customer_pane import CustomerPane
@@ -61,7 +67,7 @@ CACHE_POLL_SECONDS = 1.0
 UNASSIGNED = -1  # the agent picker's value for "nobody"
 
 
-class AgentDeskApp(LeadActionsMixin, App[int]):
+class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, App[int]):
     """The terminal workstation. `engine` None runs offline (writes stay queued)."""
 
     CSS_PATH = "app.tcss"
@@ -78,6 +84,7 @@ class AgentDeskApp(LeadActionsMixin, App[int]):
         Binding("C", "conflicts", "Conflicts", show=False, id="app.conflicts"),
         Binding("ctrl+r", "sync_now", "Sync now", show=False, id="app.sync"),
         *LEAD_BINDINGS,
+        *SWARM_BINDINGS,
     ]
 
     def __init__(
@@ -134,6 +141,7 @@ class AgentDeskApp(LeadActionsMixin, App[int]):
             ("ticket composer", TicketScreen.BINDINGS, Composer.BINDINGS),
             ("conflicts screen", ConflictsScreen.BINDINGS, ()),
             *LEAD_KEYMAP_SCREENS,
+            *SWARM_KEYMAP_SCREENS,
         )
         scopes = [
             Scope(name, app + as_bindings(screen) + as_bindings(widget))
@@ -171,6 +179,8 @@ class AgentDeskApp(LeadActionsMixin, App[int]):
             self.notify(notice, title="config", severity="warning", timeout=12)
         self._last_version = self.cache.data_version()
         self.set_interval(CACHE_POLL_SECONDS, self._poll_cache)
+        self.setup_presence()
+        self.setup_swarms()
         if self.engine is not None:
             self._unsubscribe = self.engine.subscribe(self._sync_state_changed)
             self.run_sync()
@@ -366,6 +376,7 @@ class AgentDeskApp(LeadActionsMixin, App[int]):
             availability=str(me.get("availability")) if me else "offline",
             pending=self.cache.pending_count(),
             conflicts=self.cache.conflict_count(),
+            swarms=self.swarm_badge_count(),
         )
         self._refresh_status_bars()
 

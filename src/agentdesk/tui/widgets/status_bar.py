@@ -23,6 +23,7 @@ class StatusInfo:
     conflicts: int = 0
     next_breach: datetime | None = None
     view: str = ""
+    swarms: int = 0  # unread messages in my open case swarms
 
 
 _STATUS_SYMBOL = {
@@ -104,6 +105,9 @@ class StatusBar(Widget):
             parts.append((f"⚠ conflicts {info.conflicts}", f"bold {variables.get('error', '')}"))
         else:
             parts.append("  conflicts 0")
+        if info.swarms:
+            parts.append("  ")
+            parts.append((f"✉ swarms {info.swarms}", f"bold {variables.get('accent', '')}"))
         last = state.last_success_at if state else None
         parts.append(f"  synced {since_text(last, now)}")
         if info.next_breach is not None:

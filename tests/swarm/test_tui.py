@@ -1,0 +1,119 @@
+"""Two TUI clients (Pilot) on one real server (uvicorn on 127.0.0.1): a swarm started with
+`S`, invitations, messages both ways in realtime, presence, closing with a summary."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+from textual.pilot import Pilot
+from textual.widgets import Input, SelectionList
+
+from agentdesk.config import load_config
+from agentdesk.server.embedded import EmbeddedServer
+from agentdesk.store import Cache
+from agentdesk.sync.engine import SyncEngine
+from agentdesk.sync.reference import ReferenceBackend
+from agentdesk.tui.app import AgentDeskApp
+from agentdesk.tui.screens.swarm import SwarmListScreen, SwarmRoomScreen
+from agentdesk.tui.screens.swarm_start import StartSwarmScreen
+from synckit import World, build_world
+
+
+async def until(pilot: Pilot[object], check: Callable[[], object], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        await pilot.pause()
+        if check():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await pilot.pause(0.02)
+
+
+def screen_text(pilot: Pilot[object]) -> str:
+    strips = pilot.app.screen._compositor.render_strips()  # type: ignore[attr-defined]
+    return "\n".join(strip.text for strip in strips)
+
+
+def desk_app(world: World, server: EmbeddedServer, who: str) -> AgentDeskApp:
+    cache = Cache.open(world.tmp / f"{who}-tui.sqlite3")
+    cache.set_agent_id(world.people[who].id)
+    backend = ReferenceBackend(
+        server.url, world.people[who].token, cache.client_id, timeout=httpx.Timeout(10)
+    )
+    # An hour between polls: only realtime events (and local writes) move things along.
+    engine = SyncEngine(cache, backend, poll_interval=3600)
+    return AgentDeskApp(cache, engine, config=load_config())
+
+
+def notified(app: AgentDeskApp, text: str) -> bool:
+    """A toast with `text` was raised (wherever the agent was)."""
+    return any(text in note.message for note in app._notifications)
+
+
+def room_texts(app: AgentDeskApp) -> list[str]:
+    screen = app.screen
+    return screen.message_texts() if isinstance(screen, SwarmRoomScreen) else []
+
+
+async def test_two_clients_swarm_in_realtime(tmp_path: Path) -> None:
+    world = await build_world(tmp_path, tickets=2)
+    ticket_id = world.ticket_ids[0]
+    with EmbeddedServer(engine=world.engine, keepalive_seconds=1) as server:
+        alice, bob = desk_app(world, server, "alice"), desk_app(world, server, "bob")
+        try:
+            async with (
+                alice.run_test(size=(160, 40)) as alice_pilot,
+                bob.run_test(size=(160, 40)) as bob_pilot,
+            ):
+                for pilot, app in ((alice_pilot, alice), (bob_pilot, bob)):
+                    await until(pilot, lambda app=app: app.cache.ticket(ticket_id) is not None)
+                    await until(pilot, lambda pilot=pilot: "● online" in screen_text(pilot))
+
+                # alice: S on the ticket, pick bob among the ranked experts, write the ask
+                alice.open_ticket(ticket_id, None, None)
+                await alice_pilot.pause()
+                await alice_pilot.press("S")
+                await until(alice_pilot, lambda: isinstance(alice.screen, StartSwarmScreen))
+                picker = alice.screen.query_one(SelectionList)
+                picker.select(world.people["bob"].id)
+                alice.screen.query_one(Input).focus()
+                await alice_pilot.press(*"Customer sees errors?", "enter")
+                await until(alice_pilot, lambda: isinstance(alice.screen, SwarmRoomScreen))
+
+                # bob is told wherever he is, and finds the swarm with `w`
+                await until(bob_pilot, lambda: notified(bob, "invites you to a swarm on #"))
+                await until(bob_pilot, lambda: "✉ swarms" not in screen_text(bob_pilot))
+                await bob_pilot.press("w")
+                await until(bob_pilot, lambda: isinstance(bob.screen, SwarmListScreen))
+                await until(bob_pilot, lambda: bool(bob.screen.rows))
+                await bob_pilot.press("enter")
+                await until(bob_pilot, lambda: isinstance(bob.screen, SwarmRoomScreen))
+
+                # both ways, in realtime (no poll for an hour)
+                await alice_pilot.press(*"@bob can you check the logs?", "enter")
+                await until(bob_pilot, lambda: any("check the logs" in t for t in room_texts(bob)))
+                await bob_pilot.press(*"On it: INC-42", "enter")
+                await until(alice_pilot, lambda: any("INC-42" in t for t in room_texts(alice)))
+                assert "Alice" in room_texts(alice)[0] and "Bob" in room_texts(alice)[1]
+                # presence: alice sees bob in the room
+                await until(alice_pilot, lambda: "● Bob" in screen_text(alice_pilot))
+
+                # alice closes it with a summary: an internal note on the ticket
+                await alice_pilot.press("ctrl+l")
+                await alice_pilot.pause()
+                await alice_pilot.press(*"Log rotation fixed", "enter")
+                await until(
+                    alice_pilot,
+                    lambda: any(
+                        m["body"].startswith("Swarm outcome: Log rotation fixed")
+                        for m in world.server_messages(ticket_id)
+                    ),
+                )
+                await until(bob_pilot, lambda: "· closed" in screen_text(bob_pilot))
+        finally:
+            for app in (alice, bob):
+                app.cache.close()
