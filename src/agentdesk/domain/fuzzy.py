@@ -15,6 +15,7 @@ are worked out only for the results returned. Pure, no I/O.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -326,13 +327,23 @@ class Ranker:
         self._last_query: str | None = None
         self._pool: list[Candidate] = self.candidates
 
+    def _unfiltered(self, limit: int | None) -> list[Match]:
+        """No query: own use first, then popularity (no per-candidate work past `limit`)."""
+        usage = self.usage
+        used = sorted(
+            (cand for cand in self.candidates if cand.id in usage), key=lambda c: -usage[c.id]
+        )
+        rest = (cand for cand in self.candidates if cand.id not in usage)
+        wanted = None if limit is None else max(limit - len(used), 0)
+        chosen = used + list(itertools.islice(rest, wanted))
+        return [Match(cand, 0, (), ()) for cand in chosen[:limit]]
+
     def rank(self, query: str, limit: int | None = None) -> list[Match]:
         lowered = query.lower()
         terms = lowered.split()
         if not terms:
             if self._empty is None or self._empty[0] != limit:
-                scored = [(0, cand) for cand in self.candidates]
-                self._empty = (limit, _best(scored, "", self.usage, limit))
+                self._empty = (limit, self._unfiltered(limit))
             self._last_query, self._pool = None, self.candidates
             return list(self._empty[1])
         pool = self.candidates

@@ -24,6 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
+from textual.style import Style
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -35,7 +36,9 @@ from agentdesk.store.macros import MacroPlan, canned_fingerprint, plan_macro, us
 
 LIST_LIMIT = 30
 MISSING_STYLE = "reverse bold $warning"
-MATCH_STYLE = "bold underline $accent"
+# Style objects, not strings: list rows are rebuilt on every keystroke (no parsing each time).
+MATCH_STYLE = Style(bold=True, underline=True)
+CATEGORY_STYLE = Style(dim=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +73,7 @@ def title_content(match: Match) -> Content:
     """`Category  Title` with the matched title characters highlighted (inert text)."""
     cand = match.candidate
     hits = set(match.title_positions)
-    parts: list[str | tuple[str, str]] = [
-        (f"{one_line(cand.category, 18):<18} ", "dim"),
-    ]
+    parts: list[str | tuple[str, Style]] = [(f"{one_line(cand.category, 18):<18} ", CATEGORY_STYLE)]
     run, run_hit = "", False
     for index, char in enumerate(cand.title[:120]):
         shown = visible(char)
