@@ -59,6 +59,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 SORT_KEYS: tuple[str, ...] = tuple(column.key for column in COLUMNS)
 MARK_WIDTH = 2
+STRIP_CACHE_SIZE = 512
 MIN_SUBJECT = 12
 
 SLA_SYMBOL = {
@@ -182,6 +183,9 @@ class TicketTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._last_reported: int | None = None
         self._styles: dict[str, Style] | None = None
         self._base_style: Style | None = None
+        self._style_key = 0
+        # Rendered rows by what they show; a scroll mostly re-shows rows drawn a moment ago.
+        self._strips: dict[tuple[object, ...], Strip] = {}
 
     # -- data ---------------------------------------------------------------------------
 
@@ -339,7 +343,24 @@ class TicketTable(ScrollView, can_focus=True, inherit_bindings=False):
         if row is None:
             loading = base + self._style("ticket-table--loading")
             return Strip([Segment(set_cell_size("  …", width), loading)], width)
-        return self._row_strip(row, index, width)
+        now = self.now()
+        key = (
+            row,
+            index == self.cursor,
+            row.id in self.marks,
+            width,
+            self.has_focus,
+            self.app.theme,
+            self._style_key,
+            int(now.timestamp()) // 30,  # SLA and age text move with the clock
+        )
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._row_strip(row, index, width)
+            self._strips[key] = strip
+            if len(self._strips) > STRIP_CACHE_SIZE:
+                del self._strips[next(iter(self._strips))]
+        return strip
 
     def _header_strip(self, width: int) -> Strip:
         base = self._base_style or self.rich_style
