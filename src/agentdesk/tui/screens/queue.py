@@ -163,7 +163,7 @@ class QueueScreen(Screen[None]):
         views.add_options(options)
         views.highlighted = highlighted if highlighted is not None else self.view_index
 
-    @work(thread=True, exclusive=True, group="view-counts")
+    @work(thread=True, exclusive=True, group="view-counts", exit_on_error=False)
     def refresh_counts(self) -> None:
         """Count every view in a thread (a count can take a while at a million tickets)."""
         counts = self.app.view_counts(self.views)
@@ -244,7 +244,7 @@ class QueueScreen(Screen[None]):
     def _run_search(self, text: str) -> None:
         self.search_worker(text, self.view_index, self.table.sort, self.table.descending)
 
-    @work(thread=True, exclusive=True, group="search")
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def search_worker(self, text: str, view_index: int, sort: str, descending: bool) -> None:
         """Parse and count in a thread; the newest keystroke cancels older searches."""
         result = self._search_result(text, view_index, sort, descending)
