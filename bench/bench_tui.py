@@ -39,10 +39,19 @@ import sys, time
 started = time.perf_counter()
 mode, cache_path, out = sys.argv[1], sys.argv[2], sys.argv[3]
 
+def peak_rss_mb():
+    # VmHWM starts afresh at exec; ru_maxrss would carry the parent's peak over a fork.
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 def done(app, extra=None):
-    import json, resource
+    import json
     elapsed = (time.perf_counter() - started) * 1000
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mb()
     with open(out, "w") as fh:
         json.dump({"ms": elapsed, "rss_mb": rss, **(extra or {})}, fh)
     app.exit()
@@ -79,14 +88,16 @@ else:
     def painted(screen):
         table = screen.query_one(TicketTable)
         rows = table.row_count
-        if mode == "explore":  # jump around, then report the peak memory
-            for _ in range(3):
-                screen.switch_view(len(screen.views) - 1)
-                table.action_cursor_bottom(); table.action_cursor_top()
-                for _ in range(200):
-                    table.action_page_down()
-                table.move_to(rows // 2)
-                screen.refresh()
+        if mode == "explore":  # jump around the biggest view, then report the peak memory
+            screen.switch_view(len(screen.views) - 1)
+            count = table.row_count
+            for step in range(400):  # far jumps and neighbouring pages, as scrolling does
+                index = (step * 7919 * 64) % max(1, count)
+                table.source.row(index)
+                table.source.row(min(count - 1, index + 64))
+            table.action_cursor_bottom()
+            table.move_to(count // 2)
+            screen.refresh()
         rows = table.row_count
         screen.app.call_after_refresh(done, screen.app, {"rows": rows, "imports_ms": imported})
 
@@ -159,7 +170,7 @@ def peak_memory(cache: Path, folder: Path, tickets: int) -> Result:
         goal="< 150 MB",
         passed=explored["rss_mb"] < 150,
         higher_is_better=False,
-        notes=f"max RSS of the process; the view held {explored['rows']:,} rows",
+        notes=f"peak RSS (VmHWM) of the app process; the view held {explored['rows']:,} rows",
     )
 
 
