@@ -262,3 +262,15 @@ def test_rebase_uses_the_pulled_row_whatever_the_id_type(seeded: Cache) -> None:
     seeded.apply_changes([("ticket", "2", "upsert", server)], "c2")  # an adapter's text id
     ticket = seeded.ticket(2)
     assert (ticket["subject"], ticket["status"]) == ("Renamed by a lead", "pending")
+
+
+def test_writes_grouped_in_one_transaction_are_all_or_nothing(seeded: Cache) -> None:
+    with seeded.write():
+        seeded.tag_ticket(1, add=["bulk"])
+        seeded.tag_ticket(2, add=["bulk"])
+    assert seeded.count("tag:bulk") == 2
+    with pytest.raises(StoreError), seeded.write():
+        seeded.tag_ticket(3, add=["half"])
+        seeded.tag_ticket(404, add=["half"])  # not cached: the whole group is undone
+    assert seeded.count("tag:half") == 0
+    assert len(seeded.outbox_rows()) == 2

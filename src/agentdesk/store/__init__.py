@@ -27,6 +27,8 @@ For the TUI and CLI (writes: optimistic, queued, one transaction each)
   `tag_ticket(id, add, remove)`, `add_message(id, body, public) -> message id`,
   `set_availability(to)`; all read the cached value as `from`; None when nothing changes.
 - `record_mutation(name, args) -> mutation id` for anything else.
+- Each write is one durable transaction (an fsync: a few ms). For an action on many marked
+  rows, group them: `with cache.write(): ...` (nested writes join it; all or nothing).
 - `outbox_rows()`, `conflicts()`, `resolve_conflict(id, keep="mine"|"theirs")`,
   `dismiss_rejected(mutation_id)`; drafts: `save_draft`, `draft`, `delete_draft`.
 

@@ -288,6 +288,7 @@ class OutboxMixin(CacheCore):
         now = ts_text(utcnow())
         with self.write() as conn:
             touched: set[tuple[str, str]] = set()
+            changed: set[tuple[str, str]] = set()  # rows whose cached values must change
             for result in results:
                 row = conn.execute("SELECT * FROM outbox WHERE id = ?", (result.id,)).fetchone()
                 if row is None or row["state"] not in overlay.REPLAYABLE:
@@ -295,6 +296,8 @@ class OutboxMixin(CacheCore):
                 entity, entity_id = row["entity"], row["entity_id"]
                 touched.add((entity, entity_id))
                 outcome = _effective_outcome(result)
+                if outcome not in ("applied", "duplicate"):
+                    changed.add((entity, entity_id))
                 if outcome in ("applied", "duplicate"):
                     self._apply_to_shadow(conn, row, {})
                     if ack_by_pull:
@@ -341,7 +344,10 @@ class OutboxMixin(CacheCore):
                             (message_id,),
                         )
             for entity, entity_id in sorted(touched):
-                overlay.rebase(conn, entity, entity_id)
+                if (entity, entity_id) in changed:
+                    overlay.rebase(conn, entity, entity_id)
+                else:  # applied as shown: the cached row is already right
+                    overlay.settle(conn, entity, entity_id)
 
     def _apply_to_shadow(
         self, conn: sqlite3.Connection, row: sqlite3.Row, theirs: dict[str, Any]

@@ -189,6 +189,15 @@ def rebase(conn: sqlite3.Connection, entity: str, entity_id: str) -> None:
         conn.execute("DELETE FROM shadow WHERE entity = ? AND id = ?", (entity, entity_id))
 
 
+def settle(conn: sqlite3.Connection, entity: str, entity_id: str) -> None:
+    """After applied results: drop the shadow once no replayable mutation is left."""
+    if entity is None or replayable(conn, entity, entity_id):
+        return
+    conn.execute("DELETE FROM shadow WHERE entity = ? AND id = ?", (entity, entity_id))
+    if entity == "ticket":
+        conn.execute("UPDATE tickets SET local_pending = 0 WHERE id = ?", (int(entity_id),))
+
+
 def pending_targets(conn: sqlite3.Connection) -> set[tuple[str, str]]:
     """Every (entity, id) some replayable mutation touches (small: the local queue)."""
     rows = conn.execute(
