@@ -271,6 +271,7 @@ def test_writes_grouped_in_one_transaction_are_all_or_nothing(seeded: Cache) -> 
     assert seeded.count("tag:bulk") == 2
     with pytest.raises(StoreError), seeded.write():
         seeded.tag_ticket(3, add=["half"])
+        assert seeded.count("tag:half") == 1  # seen inside the transaction...
         seeded.tag_ticket(404, add=["half"])  # not cached: the whole group is undone
-    assert seeded.count("tag:half") == 0
+    assert seeded.count("tag:half") == 0  # ...and not remembered after the rollback
     assert len(seeded.outbox_rows()) == 2

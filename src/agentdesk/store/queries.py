@@ -612,6 +612,8 @@ class QueriesMixin(CacheCore):
                         " " + _SORT_INDEX[_COUNT_INDEX.get(parsed.filters[0].field, "status_rank")]
                     )
             total = int(conn.execute(sql.format(index=hint), params).fetchone()[0])
+        if self.in_write:
+            return total  # uncommitted: may yet be rolled back
         if len(cache) > 256:
             cache.clear()
         cache[(parsed, version)] = (total, time.monotonic())
@@ -711,7 +713,8 @@ class QueriesMixin(CacheCore):
                 counts[candidate.id] = self.count(candidate.query)
             except ValueError:
                 counts[candidate.id] = 0  # a saved view whose query this version cannot parse
-        self._view_counts_cache = (version, time.monotonic(), counts)
+        if not self.in_write:  # uncommitted counts may yet be rolled back
+            self._view_counts_cache = (version, time.monotonic(), counts)
         return dict(counts)
 
     # ---- single records ----------------------------------------------------------------
