@@ -191,13 +191,15 @@ class Broadcaster:
                 log.warning("events: relaying %s failed (%s); delivering locally", kind, exc)
         self.receive(envelope)
 
-    def publish_change(self, version: int) -> None:
-        """A write committed with `version`: every stream should pull."""
+    def publish_change(self, version: int, agent_ids: Iterable[int] | None = None) -> None:
+        """A write committed with `version`: every stream should pull (or only the streams
+        of `agent_ids`, when only they can see what changed, e.g. a swarm message)."""
         with self._lock:
             if version <= self._last_sent:
                 return
             self._last_sent = version
-        self.publish("change", {"version": version})
+        audience = EVERYONE if agent_ids is None else Audience(agent_ids=frozenset(agent_ids))
+        self.publish("change", {"version": version}, audience)
 
     def publish_to_agents(self, kind: str, data: dict[str, Any], agent_ids: Iterable[int]) -> None:
         self.publish(kind, data, Audience(agent_ids=frozenset(agent_ids)))

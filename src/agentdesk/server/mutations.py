@@ -140,6 +140,9 @@ class Applied:
 
     result: dict[str, Any]
     version: int | None = None
+    # Only these agents can see what this mutation wrote (None: anyone may): the change hint
+    # of its version goes to their streams alone (a chat line must not make every client pull).
+    hint_agents: frozenset[int] | None = None
 
 
 @dataclass
@@ -178,6 +181,7 @@ class _Handled:
     version: int | None
     last_mutation_id: int
     events: list[PendingEvent] = field(default_factory=list)
+    hint_agents: frozenset[int] | None = None
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -504,7 +508,7 @@ def _handle_in(
         )
     result = {"id": mutation.id, **applied.result}
     _store(conn, client_id, mutation, result)
-    return _Handled(result, applied.version, mutation.id, ctx.events)
+    return _Handled(result, applied.version, mutation.id, ctx.events, applied.hint_agents)
 
 
 @router.post(
@@ -521,6 +525,7 @@ def push(
     claim_client(state.engine, body.client_id, caller)
     results: list[dict[str, Any]] = []
     top_version: int | None = None
+    hint_agents: set[int] | None = set()  # None once a write may concern every stream
     last = 0
     try:
         with state.engine.connect() as conn:
@@ -539,6 +544,10 @@ def push(
                 results.append(handled.result)
                 if handled.version is not None:
                     top_version = handled.version
+                    if handled.hint_agents is None or hint_agents is None:
+                        hint_agents = None
+                    else:
+                        hint_agents |= handled.hint_agents
                 for event in handled.events:
                     if event.agent_ids is None:
                         state.broadcaster.publish(event.kind, event.data)
@@ -552,5 +561,5 @@ def push(
         log.warning("push of %s stopped early: %s", body.client_id, exc)
     finally:
         if top_version is not None:
-            state.broadcaster.publish_change(top_version)
+            state.broadcaster.publish_change(top_version, hint_agents)
     return json_response({"last_mutation_id": last, "results": results})
