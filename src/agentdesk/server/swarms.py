@@ -189,7 +189,9 @@ def swarm_message(ctx: Context, args: SwarmMessageArgs) -> Applied:
             "agent_id": agent_id,
         }
         ctx.notify("mention", mention, [agent_id])
-    return Applied({"outcome": "applied"}, version)
+    # Only the room sees the line: its change hint goes to the members alone (leads and
+    # admins outside the room get it with their next pull).
+    return Applied({"outcome": "applied"}, version, hint_agents=frozenset(members))
 
 
 def _set_members(ctx: Context, swarm: dict[str, Any], members: list[int]) -> int:
