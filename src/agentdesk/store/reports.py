@@ -1,9 +1,10 @@
 """Team-lead reports over the cache: workload per agent and group, KPI facts of a date range.
 
-Everything is SQL over indexed columns (see `schema.INDEXES`: `tickets_workload` covers the
-unsolved tickets by status/assignee/group with their SLA key and age, `tickets_kpi`
-holds a date range's cohort with every column read, `ratings_by_created` its ratings), so a board or dashboard
-opens quickly whatever the cache size. The maths lives in `agentdesk.domain.kpi`.
+Everything is SQL over indexed columns (see `schema.REPORT_INDEXES`: `tickets_workload`
+covers the unsolved tickets by status/assignee/group with their SLA key and age,
+`tickets_kpi` holds a date range's cohort with every column read, `ratings_by_created`
+finds its ratings), so a board or dashboard opens quickly whatever the cache size. The
+maths lives in `agentdesk.domain.kpi`.
 
     board = workload(cache)                      # the lead's groups (admins: every group)
     inputs = kpi_inputs(cache, start, end)       # then inputs.summary_for(group_id=...)
