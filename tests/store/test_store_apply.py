@@ -126,6 +126,11 @@ def test_large_first_sync_runs_in_bulk_and_ends_indexed(cache: Cache) -> None:
         [*f.upserts("ticket", tickets), *f.upserts("message", messages)], "c1", has_more=True
     )
     assert cache.bulk_loading
+    # The queue still reads (without its indexes) while the first sync goes on.
+    assert cache.count("status:new,open") == n
+    assert cache.position("-status:closed", "subject", 7) is not None
+    assert len(cache.page("prio:normal status:open", "customer", None, 10)) == 10
+    assert cache.nth(None, "sla", 3) is not None
     cache.apply_changes(customers, "c2", has_more=False)
     assert not cache.bulk_loading
     listed = cache.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")

@@ -256,6 +256,16 @@ def _sla_sql(values: list[str], now: datetime) -> tuple[str, list[Any]]:
     return "(" + " OR ".join(f"({part})" for part in parts) + ")", params
 
 
+def _count_with_hint(conn: sqlite3.Connection, sql: str, params: list[Any], hint: str) -> int:
+    """Run a count with an index hint, or without it while the index is missing (bulk load)."""
+    try:
+        return int(conn.execute(sql.format(index=hint), params).fetchone()[0])
+    except sqlite3.OperationalError:
+        if not hint:
+            raise
+        return int(conn.execute(sql.format(index=""), params).fetchone()[0])
+
+
 def _covered(query: TicketQuery) -> bool:
     """Every filter is on a column the sort indexes carry."""
     return all(flt.field in _COVERED_FIELDS for flt in query.filters)
@@ -611,7 +621,7 @@ class QueriesMixin(CacheCore):
                     hint = (
                         " " + _SORT_INDEX[_COUNT_INDEX.get(parsed.filters[0].field, "status_rank")]
                     )
-            total = int(conn.execute(sql.format(index=hint), params).fetchone()[0])
+            total = _count_with_hint(conn, sql, params, hint)
         if self.in_write:
             return total  # uncommitted: may yet be rolled back
         if len(cache) > 256:
@@ -633,6 +643,8 @@ class QueriesMixin(CacheCore):
             return None
         key = sort_key(found[0], sort)
         column = SORT_COLUMNS[sort]
+        if column == "sla_key" and _no_clock(parsed):
+            column = "id"  # as `page` orders them
         op = ">" if descending else "<"
         with self.read() as conn:
             where, params = self._compile(conn, parsed)
@@ -642,8 +654,13 @@ class QueriesMixin(CacheCore):
             else:
                 where.append(f"(tickets.{column}, tickets.id) {op} (?, ?)")
                 params.extend(key)
-            sql = "SELECT count(*) FROM tickets WHERE " + " AND ".join(where)
-            return int(conn.execute(sql, params).fetchone()[0])
+            sql = "SELECT count(*) FROM tickets{index} WHERE " + " AND ".join(where)
+            hint = ""
+            if column != "id" and not parsed.has_text and _covered(parsed):
+                plan = conn.execute("EXPLAIN QUERY PLAN " + sql.format(index=""), params)
+                if any(row[3] == "SCAN tickets" for row in plan):
+                    hint = " " + _SORT_INDEX[column]  # count inside the covering sort index
+            return _count_with_hint(conn, sql, params, hint)
 
     def nth(
         self,
