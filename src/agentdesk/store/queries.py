@@ -609,6 +609,9 @@ class QueriesMixin(CacheCore):
         if hit is not None and time.monotonic() - hit[1] < VIEW_COUNTS_MAX_AGE:
             return int(hit[0])
         with self.read() as conn:
+            total = self._tag_count(conn, parsed)
+            if total is not None:
+                return total
             where, params = self._compile(conn, parsed)
             sql = "SELECT count(*) FROM tickets{index}"
             if where:
@@ -628,6 +631,17 @@ class QueriesMixin(CacheCore):
             cache.clear()
         cache[(parsed, version)] = (total, time.monotonic())
         return total
+
+    def _tag_count(self, conn: sqlite3.Connection, query: TicketQuery) -> int | None:
+        """A lone `tag:` filter counts straight from the tag index (not while bulk loading)."""
+        if len(query.filters) != 1 or query.has_text:
+            return None
+        (flt,) = query.filters
+        if flt.field != "tag" or flt.negate or self._get_meta(conn, "bulk_loading"):
+            return None
+        marks = ", ".join("?" for _ in flt.values)
+        sql = f"SELECT count(DISTINCT ticket_id) FROM ticket_tags WHERE tag IN ({marks})"
+        return int(conn.execute(sql, list(flt.values)).fetchone()[0])
 
     def position(
         self,
