@@ -204,8 +204,7 @@ def _timed(fn: Callable[[], Any], repeat: int) -> list[float]:
 def _dashboard(cache: Cache, now: datetime) -> None:
     start, end = default_range(now)
     inputs = kpi_inputs(cache, start, end, group_ids=None, now=now)
-    inputs.summary_for()
-    inputs.summaries_by("agent")
+    inputs.overall_and_by("agent")  # what K draws: overall figures and the per-agent table
 
 
 def _bare_read(cache: Cache, now: datetime) -> None:

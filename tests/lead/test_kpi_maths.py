@@ -135,3 +135,32 @@ def test_formatting() -> None:
     assert format_duration(2 * 86400 + 4 * 3600) == "2d 4h"
     assert format_rate(None) == "—"
     assert format_rate(1 / 3) == "33.3%"
+
+
+def test_overall_from_per_agent_tallies_equals_the_direct_summary() -> None:
+    start = datetime(2026, 11, 2, tzinfo=UTC)
+    inputs = KpiInputs(
+        start=start,
+        end=start + timedelta(days=2),
+        days=(D1, D2),
+        tickets=(
+            facts(1, 10, "email", D1, 100, 50, breached=True),
+            facts(1, None, "chat", D2, None, None, target=False),
+            facts(2, 11, "phone", D2, 500, 900),
+            facts(2, 10, "web", D1, 300, None),
+        ),
+        ratings=(RatingFacts(2, 10, 4, 2), RatingFacts(1, None, 1)),
+        backlog=(BacklogFacts(1, 11, 2, 5), BacklogFacts(2, None, 0, 1)),
+    )
+    for dimension in ("agent", "group"):
+        overall, by = inputs.overall_and_by(dimension)
+        assert overall == inputs.summary_for()
+        assert by == inputs.summaries_by(dimension)
+        for key, summary in by.items():
+            if key is not None:
+                sliced = (
+                    inputs.summary_for(assignee_id=key)
+                    if dimension == "agent"
+                    else inputs.summary_for(group_id=key)
+                )
+                assert summary == sliced

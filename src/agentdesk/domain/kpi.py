@@ -19,7 +19,6 @@ Definitions (the same for the dashboard, the CLI export and the tests):
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -150,6 +149,80 @@ def days_between(start: date, end: date) -> list[date]:
     return [start + timedelta(days=n) for n in range((end - start).days)]
 
 
+class Tally:
+    """Running totals of some facts; `finish` turns them into a `KpiSummary`. Tallies of
+    disjoint facts `merge` into the tally of their union (so an overall summary can be
+    made from per-agent tallies without reading the facts again)."""
+
+    __slots__ = (
+        "breached",
+        "buckets",
+        "count",
+        "csat_count",
+        "csat_sum",
+        "first_reply",
+        "resolution",
+        "volume",
+        "with_target",
+    )
+
+    def __init__(self, days: Sequence[date] = ()) -> None:
+        self.first_reply: list[float] = []
+        self.resolution: list[float] = []
+        self.count = self.with_target = self.breached = 0
+        self.csat_count = self.csat_sum = 0
+        self.buckets = [0] * len(AGE_BUCKETS)
+        self.volume: dict[date, dict[str, int]] = {day: dict.fromkeys(CHANNELS, 0) for day in days}
+
+    def add_ticket(self, facts: TicketFacts) -> None:
+        self.count += 1
+        if facts.first_reply_seconds is not None:
+            self.first_reply.append(facts.first_reply_seconds)
+        if facts.resolution_seconds is not None:
+            self.resolution.append(facts.resolution_seconds)
+        if facts.has_target:
+            self.with_target += 1
+            self.breached += facts.breached
+        per_channel = self.volume.get(facts.day)
+        if per_channel is None:
+            per_channel = self.volume[facts.day] = dict.fromkeys(CHANNELS, 0)
+        per_channel[facts.channel] = per_channel.get(facts.channel, 0) + 1
+
+    def add_rating(self, rating: RatingFacts) -> None:
+        self.csat_count += rating.count
+        self.csat_sum += rating.score * rating.count
+
+    def add_backlog(self, item: BacklogFacts) -> None:
+        self.buckets[item.bucket] += item.count
+
+    def merge(self, other: Tally) -> None:
+        self.first_reply.extend(other.first_reply)
+        self.resolution.extend(other.resolution)
+        self.count += other.count
+        self.with_target += other.with_target
+        self.breached += other.breached
+        self.csat_count += other.csat_count
+        self.csat_sum += other.csat_sum
+        self.buckets = [a + b for a, b in zip(self.buckets, other.buckets, strict=True)]
+        for day, channels in other.volume.items():
+            mine = self.volume.setdefault(day, dict.fromkeys(CHANNELS, 0))
+            for channel, n in channels.items():
+                mine[channel] = mine.get(channel, 0) + n
+
+    def finish(self) -> KpiSummary:
+        return KpiSummary(
+            tickets=self.count,
+            first_reply=DurationStats.of(self.first_reply),
+            resolution=DurationStats.of(self.resolution),
+            with_target=self.with_target,
+            breached=self.breached,
+            csat_count=self.csat_count,
+            csat_average=self.csat_sum / self.csat_count if self.csat_count else None,
+            backlog=tuple(self.buckets),
+            volume=dict(sorted(self.volume.items())),
+        )
+
+
 def summarise(
     tickets: Iterable[TicketFacts],
     ratings: Iterable[RatingFacts],
@@ -157,41 +230,14 @@ def summarise(
     days: Sequence[date] = (),
 ) -> KpiSummary:
     """Fold facts into figures. `days`: the range's days, so quiet days show as zeros."""
-    first_reply: list[float] = []
-    resolution: list[float] = []
-    count = with_target = breached = 0
-    volume: dict[date, dict[str, int]] = {day: dict.fromkeys(CHANNELS, 0) for day in days}
+    tally = Tally(days)
     for facts in tickets:
-        count += 1
-        if facts.first_reply_seconds is not None:
-            first_reply.append(facts.first_reply_seconds)
-        if facts.resolution_seconds is not None:
-            resolution.append(facts.resolution_seconds)
-        if facts.has_target:
-            with_target += 1
-            breached += facts.breached
-        per_channel = volume.get(facts.day)
-        if per_channel is None:
-            per_channel = volume[facts.day] = dict.fromkeys(CHANNELS, 0)
-        per_channel[facts.channel] = per_channel.get(facts.channel, 0) + 1
-    csat_count = csat_sum = 0
+        tally.add_ticket(facts)
     for rating in ratings:
-        csat_count += rating.count
-        csat_sum += rating.score * rating.count
-    buckets = [0] * len(AGE_BUCKETS)
+        tally.add_rating(rating)
     for item in backlog:
-        buckets[item.bucket] += item.count
-    return KpiSummary(
-        tickets=count,
-        first_reply=DurationStats.of(first_reply),
-        resolution=DurationStats.of(resolution),
-        with_target=with_target,
-        breached=breached,
-        csat_count=csat_count,
-        csat_average=csat_sum / csat_count if csat_count else None,
-        backlog=tuple(buckets),
-        volume=dict(sorted(volume.items())),
-    )
+        tally.add_backlog(item)
+    return tally.finish()
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,23 +271,36 @@ class KpiInputs:
         )
 
     def summaries_by(self, dimension: Dimension) -> dict[int | None, KpiSummary]:
-        """Figures per group (`"group"`) or per assignee (`"agent"`), in one pass each.
+        """Figures per group (`"group"`) or per assignee (`"agent"`), in one pass.
 
         The key None holds unassigned (or groupless) tickets.
         """
-        attribute = "group_id" if dimension == "group" else "assignee_id"
-        tickets: dict[int | None, list[TicketFacts]] = defaultdict(list)
-        ratings: dict[int | None, list[RatingFacts]] = defaultdict(list)
-        backlog: dict[int | None, list[BacklogFacts]] = defaultdict(list)
-        for t in self.tickets:
-            tickets[getattr(t, attribute)].append(t)
-        for r in self.ratings:
-            ratings[getattr(r, attribute)].append(r)
-        for b in self.backlog:
-            backlog[getattr(b, attribute)].append(b)
-        keys = set(tickets) | set(ratings) | set(backlog)
-        ordered = sorted(keys, key=lambda k: (k is None, k or 0))
-        return {k: summarise(tickets[k], ratings[k], backlog[k], self.days) for k in ordered}
+        return self.overall_and_by(dimension)[1]
+
+    def overall_and_by(
+        self, dimension: Dimension
+    ) -> tuple[KpiSummary, dict[int | None, KpiSummary]]:
+        """`summary_for()` and `summaries_by(dimension)` together, reading the facts once."""
+        position = 0 if dimension == "group" else 1  # group_id / assignee_id in every fact
+        tallies: dict[int | None, Tally] = {}
+
+        def tally_of(key: int | None) -> Tally:
+            found = tallies.get(key)
+            if found is None:
+                found = tallies[key] = Tally(self.days)
+            return found
+
+        for facts in self.tickets:
+            tally_of(facts[position]).add_ticket(facts)
+        for rating in self.ratings:
+            tally_of(rating.group_id if position == 0 else rating.assignee_id).add_rating(rating)
+        for item in self.backlog:
+            tally_of(item.group_id if position == 0 else item.assignee_id).add_backlog(item)
+        overall = Tally(self.days)
+        for tally in tallies.values():
+            overall.merge(tally)
+        ordered = sorted(tallies, key=lambda k: (k is None, k or 0))
+        return overall.finish(), {key: tallies[key].finish() for key in ordered}
 
 
 def format_duration(seconds: float | None) -> str:

@@ -98,15 +98,9 @@ def compute_figures(
     """Read and fold the KPIs (safe in a worker thread: the cache has a connection per thread)."""
     start, end = default_range(now)
     inputs = kpi_inputs(cache, start, end, group_ids=group_ids, now=now)
+    overall, breakdown = inputs.overall_and_by(dimension)
     return KpiFigures(
-        group_ids,
-        dimension,
-        start,
-        end,
-        inputs.summary_for(),
-        inputs.summaries_by(dimension),
-        data_version,
-        time.monotonic(),
+        group_ids, dimension, start, end, overall, breakdown, data_version, time.monotonic()
     )
 
 
