@@ -12,6 +12,7 @@ for the demo and for tests.
 from __future__ import annotations
 
 import contextlib
+import gc
 import inspect
 import logging
 import os
@@ -179,6 +180,9 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, App[int])
             self.notify(notice, title="config", severity="warning", timeout=12)
         self._last_version = self.cache.data_version()
         self.set_interval(CACHE_POLL_SECONDS, self._poll_cache)
+        # Everything loaded so far (modules, widgets) lives as long as the app: keep it out
+        # of the cyclic collector, whose full passes over it would stall a keystroke.
+        self.call_after_refresh(gc.freeze)
         self.setup_presence()
         self.setup_swarms()
         if self.engine is not None:
@@ -382,8 +386,10 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, App[int])
 
     def update_next_breach(self, query: TicketQuery) -> None:
         row = self.cache.next_breach(query)
-        self.status_info = _replace(self.status_info, next_breach=row.sla_due_at if row else None)
-        self._refresh_status_bars()
+        due = row.sla_due_at if row else None
+        if due != self.status_info.next_breach:
+            self.status_info = _replace(self.status_info, next_breach=due)
+            self._refresh_status_bars()
 
     def _refresh_status_bars(self) -> None:
         if not self.is_running or not self.screen_stack:

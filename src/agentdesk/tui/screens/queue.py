@@ -221,7 +221,10 @@ class QueueScreen(Screen[None]):
             if not search.value:
                 search.remove_class("-active")
         elif search.has_class("-active") or self.search_text:
-            search.value = ""
+            if self._search_timer is not None:
+                self._search_timer.stop()
+            with search.prevent(Input.Changed):  # cleared here, not again by the debounce
+                search.value = ""
             search.remove_class("-active")
             self._apply_search("", focus_table=True)
         elif self.table.marks:
