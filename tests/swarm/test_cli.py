@@ -28,7 +28,7 @@ def test_start_say_show_close(cli: Cli, cli_world: World) -> None:
     said = cli("--profile", "bob", "swarm", "say", swarm_id[:13], "@alice yes, INC-7")
     assert (said.code, said.out.strip()) == (0, "done (synced)")
     alice_list = cli("--profile", "alice", "swarm", "list", "--json").json()["swarms"]
-    assert alice_list[0]["unread"] == 1
+    assert alice_list[0]["unread"] == 1  # bob's line (her own ask is not news to her)
 
     shown = cli("--profile", "alice", "swarm", "show", swarm_id)
     assert shown.code == 0
@@ -86,3 +86,19 @@ def test_one_line_errors(cli: Cli, cli_world: World) -> None:
     experts = cli("--profile", "alice", "swarm", "experts", str(cli_world.ticket_ids[0]), "--json")
     names = [e["name"] for e in experts.json()["experts"]]
     assert "Alice" not in names and {"Bob", "Lee", "Ada"} <= set(names)
+
+
+def test_backends_without_swarms_say_so(cli: Cli, cli_world: World) -> None:
+    from agentdesk import profiles
+
+    profiles.upsert(
+        profiles.Profile("tracker", "https://rt.example.test", "a@example.com", backend="rt")
+    )
+    for argv in (
+        ("list",),
+        ("say", "x", "hi"),
+        ("start", "1", "--invite", "a@b", "--message", "m"),
+    ):
+        result = cli("--profile", "tracker", "swarm", *argv)
+        assert result.code == 1
+        assert result.err == "agentdesk: case swarms are not available on the rt backend\n"

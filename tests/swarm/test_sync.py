@@ -38,6 +38,8 @@ async def test_offline_member_gets_every_message_in_order(world: World) -> None:
         assert row is not None and not row.confirmed
         await alice.sync()
         await bob.sync()
+        assert swarm_queries.unread_total(bob.cache) == 1  # a new invitation
+        assert swarm_queries.unread_total(alice.cache) == 0  # her own swarm
         # bob goes offline; alice talks
         for n in range(12):
             alice.cache.record_mutation(
@@ -50,7 +52,7 @@ async def test_offline_member_gets_every_message_in_order(world: World) -> None:
         await bob.sync()  # back online: pull is the truth
         bodies = [m.body for m in swarm_queries.messages(bob.cache, swarm_id)]
         assert bodies == [f"line {n}" for n in range(12)]
-        assert swarm_queries.swarms(bob.cache)[0].unread == 12
+        assert swarm_queries.swarms(bob.cache)[0].unread == 13  # the ask and 12 lines
         swarm_queries.mark_read(bob.cache, swarm_id)
         assert swarm_queries.unread_total(bob.cache) == 0
     finally:

@@ -86,12 +86,13 @@ async def test_two_clients_swarm_in_realtime(tmp_path: Path) -> None:
 
                 # bob is told wherever he is, and finds the swarm with `w`
                 await until(bob_pilot, lambda: notified(bob, "invites you to a swarm on #"))
-                await until(bob_pilot, lambda: "✉ swarms" not in screen_text(bob_pilot))
+                await until(bob_pilot, lambda: "✉ swarms 1" in screen_text(bob_pilot))
                 await bob_pilot.press("w")
                 await until(bob_pilot, lambda: isinstance(bob.screen, SwarmListScreen))
                 await until(bob_pilot, lambda: bool(bob.screen.rows))
                 await bob_pilot.press("enter")
                 await until(bob_pilot, lambda: isinstance(bob.screen, SwarmRoomScreen))
+                await until(bob_pilot, lambda: "✉ swarms" not in screen_text(bob_pilot))
 
                 # both ways, in realtime (no poll for an hour)
                 await alice_pilot.press(*"@bob can you check the logs?", "enter")

@@ -91,12 +91,14 @@ def swarms(cache: Any, *, include_closed: bool = False, mine_only: bool = True) 
     found: list[SwarmRow] = []
     for row in rows:
         data = decode_row("swarm", {k: row[k] for k in ENTITY_TABLES["swarm"].columns})
-        marker = markers.get(data["id"], "")
+        marker = markers.get(data["id"])
         unread = cache.conn.execute(
             "SELECT COUNT(*) FROM swarm_messages WHERE swarm_id = ? AND created_at > ? "
             "AND author_id IS NOT ?",
-            (data["id"], marker, me),
+            (data["id"], marker or "", me),
         ).fetchone()[0]
+        if marker is None and me is not None and int(data["owner_id"]) != me:
+            unread += 1  # a new invitation: its ask is unread too
         last = decode_row("swarm_message", {"created_at": row["last_at"]})["created_at"]
         found.append(
             SwarmRow(
@@ -172,9 +174,11 @@ def messages(cache: Any, swarm_id: str) -> list[SwarmMessageRow]:
 
 
 def mark_read(cache: Any, swarm_id: str) -> None:
-    """Everything in the room so far counts as read."""
+    """Everything in the room so far (the ask included) counts as read."""
     last = cache.conn.execute(
-        "SELECT MAX(created_at) FROM swarm_messages WHERE swarm_id = ?", (swarm_id,)
+        "SELECT COALESCE((SELECT MAX(created_at) FROM swarm_messages WHERE swarm_id = ?1), "
+        "(SELECT created_at FROM swarms WHERE id = ?1))",
+        (swarm_id,),
     ).fetchone()[0]
     if last is not None and _read_markers(cache).get(swarm_id) != last:
         cache.set_meta(_READ_KEY + swarm_id, last)
