@@ -150,6 +150,27 @@ class SyncEngine:
             rejected=self.cache.rejected_count(),
         )
 
+    @property
+    def has_presence(self) -> bool:
+        """The backend announces who views or replies to a ticket (`announce_presence`)."""
+        return Capability.PRESENCE in self.backend.capabilities and hasattr(
+            self.backend, "announce_presence"
+        )
+
+    async def announce_presence(self, ticket_id: int, state: str) -> bool:
+        """Tell the backend this agent is `viewing`/`replying` to a ticket, or has `left`.
+
+        Best effort: False when the backend has no presence or the announcement failed.
+        """
+        if not self.has_presence:
+            return False
+        try:
+            await self.backend.announce_presence(ticket_id, state)  # type: ignore[attr-defined]
+        except BackendError as exc:
+            log.info("presence not announced: %s", exc)
+            return False
+        return True
+
     # -- one pass --------------------------------------------------------------------------
     async def sync_once(self, progress: ProgressCallback | None = None) -> SyncReport:
         """Push everything pending, then pull until up to date. Raises BackendError."""

@@ -10,6 +10,7 @@ whole queue, whatever its size.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from agentdesk.store import Cache, TicketQuery, TicketRow, sort_key
@@ -30,9 +31,16 @@ class QueueSpec:
 class QueueWindow:
     """Rows of `spec` by index, read on demand from `cache`."""
 
-    def __init__(self, cache: Cache, spec: QueueSpec) -> None:
+    def __init__(
+        self,
+        cache: Cache,
+        spec: QueueSpec,
+        *,
+        annotate: Callable[[TicketRow], TicketRow] | None = None,
+    ) -> None:
         self.cache = cache
         self.spec = spec
+        self.annotate = annotate  # applied as rows are shown (who else is on the ticket)
         self._pages: OrderedDict[int, list[TicketRow]] = OrderedDict()
         self._count: int | None = None
 
@@ -51,7 +59,8 @@ class QueueWindow:
             return None
         number, offset = divmod(index, PAGE_SIZE)
         page = self._page(number)
-        return page[offset] if offset < len(page) else None
+        row = page[offset] if offset < len(page) else None
+        return row if row is None or self.annotate is None else self.annotate(row)
 
     def index_of(self, ticket_id: int) -> int | None:
         """Where a ticket sits in this queue (from cached pages, else one indexed count)."""

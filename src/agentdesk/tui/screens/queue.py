@@ -100,7 +100,7 @@ class QueueScreen(Screen[None]):
         app = self.app
         self.views = app.all_views()
         view = self.views[0]
-        window = QueueWindow(app.cache, self._spec(view, None))
+        window = QueueWindow(app.cache, self._spec(view, None), annotate=app.presence_row)
         with Horizontal(id="queue-main"):
             yield ViewList(id="views")
             with Vertical(id="queue-center"):
@@ -125,6 +125,11 @@ class QueueScreen(Screen[None]):
         if self.stale:
             self.refresh_data()
         await self.app.screen_resumed()
+
+    def show_presence(self) -> None:
+        """Who is on which ticket changed: repaint the rows (marks come from the window)."""
+        for table in self.query(TicketTable):
+            table.refresh()
 
     @property
     def table(self) -> TicketTable:
@@ -263,7 +268,11 @@ class QueueScreen(Screen[None]):
             return SearchResult(text, None, str(exc))
         view = self.views[view_index]
         base = self._spec(view, search)
-        window = QueueWindow(self.app.cache, QueueSpec(base.query, sort, descending))
+        window = QueueWindow(
+            self.app.cache,
+            QueueSpec(base.query, sort, descending),
+            annotate=self.app.presence_row,
+        )
         window.count()
         window.row(0)
         return SearchResult(text, window, None)

@@ -31,7 +31,10 @@ from agentdesk.domain.mutations import MAX_BODY_CHARS
 from agentdesk.domain.text import one_line
 from agentdesk.store import StoreError
 from agentdesk.tui import macro_flow
+from agentdesk.tui.collision import replies_since
+from agentdesk.tui.presence_app import UNKNOWN as UNKNOWN_PRESENCE
 from agentdesk.tui.queue_model import QueueWindow
+from agentdesk.tui.screens.dialogs import ConfirmDialog
 from agentdesk.tui.widgets.customer_pane import CustomerPane
 from agentdesk.tui.widgets.status_bar import StatusBar
 from agentdesk.tui.widgets.thread import ThreadView
@@ -163,6 +166,8 @@ class TicketScreen(Screen[None]):
     TicketScreen #ticket-subject { padding: 0 1; background: $boost; text-style: bold; width: 1fr; }
     TicketScreen #ticket-fields { padding: 0 1; height: auto; color: $foreground 85%; }
     TicketScreen #ticket-sla { padding: 0 1; height: 1; }
+    TicketScreen #ticket-presence { padding: 0 1; height: 1; color: $warning; }
+    TicketScreen #ticket-presence.-unknown { color: $foreground 50%; text-style: italic; }
     TicketScreen #ticket-sla.-breached { color: $sla-breached; text-style: bold; }
     TicketScreen #ticket-sla.-at-risk { color: $sla-risk; text-style: bold; }
     TicketScreen #ticket-sla.-ok { color: $sla-ok; }
@@ -176,6 +181,8 @@ class TicketScreen(Screen[None]):
         self.ticket: dict[str, Any] | None = None
         self._draft_timer: Timer | None = None
         self._composer = Composer(id="composer")
+        self._seen_messages: set[str] = set()  # the thread as of opening (stale-reply guard)
+        self.presence_line = ""  # who else is here, as the header shows it
 
     def compose(self) -> ComposeResult:
         app = self.app
@@ -184,6 +191,7 @@ class TicketScreen(Screen[None]):
                 yield Static(id="ticket-subject")
                 yield Static(id="ticket-fields")
                 yield Static(id="ticket-sla")
+                yield Static(id="ticket-presence")
                 yield ThreadView(id="thread")
                 yield self._composer
             pane = CustomerPane(app.now, id="customer-pane")
@@ -195,6 +203,27 @@ class TicketScreen(Screen[None]):
     async def on_mount(self) -> None:
         await self.load(scroll_end=True)
         self.query_one(ThreadView).focus()
+        self._opened()
+
+    def _opened(self) -> None:
+        """A ticket is now shown: remember its thread, tell others we are viewing it."""
+        self._seen_messages = {m.id for m in self.app.cache.thread(self.ticket_id)}
+        self.app.presence_set(self.ticket_id, "viewing")
+        self.show_presence()
+
+    def _leaving(self) -> None:
+        self.app.presence_set(self.ticket_id, "left")
+
+    def show_presence(self) -> None:
+        """The header line naming who else views or replies to this ticket."""
+        text = self.app.presence_text(self.ticket_id)
+        self.presence_line = text
+        lines = self.query("#ticket-presence").results(Static)
+        line = next(lines, None)
+        if line is None:  # not composed yet: shown when mounted
+            return
+        line.set_class(text == UNKNOWN_PRESENCE, "-unknown")
+        line.update(Content(f"👥 {text}" if text else ""))
 
     async def on_screen_resume(self) -> None:
         await self.app.screen_resumed()
@@ -205,6 +234,7 @@ class TicketScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self.save_draft_now()  # the app may be closing with the composer open
+        self._leaving()
 
     # -- showing ------------------------------------------------------------------------
 
@@ -281,10 +311,12 @@ class TicketScreen(Screen[None]):
             return
         self.save_draft_now()
         self.close_composer(save=False)
+        self._leaving()
         self.ticket_id, self.index = row.id, target
         self.query_one(ThreadView)._shown = []
         await self.load(scroll_end=True)
         self.query_one(ThreadView).focus()
+        self._opened()
 
     def action_toggle_customer(self) -> None:
         self.app.show_customer = not self.app.show_customer
@@ -297,10 +329,12 @@ class TicketScreen(Screen[None]):
     async def _open_from_history(self, event: CustomerPane.OpenTicket) -> None:
         self.save_draft_now()
         self.close_composer(save=False)
+        self._leaving()
         self.ticket_id = event.ticket_id
         self.index = self.window.index_of(event.ticket_id) if self.window else None
         self.query_one(ThreadView)._shown = []
         await self.load(scroll_end=True)
+        self._opened()
 
     # -- field edits --------------------------------------------------------------------
 
@@ -327,6 +361,7 @@ class TicketScreen(Screen[None]):
             self.save_draft_now()
         draft = self.app.cache.draft(self.ticket_id, kind) or ""
         composer.open(kind, draft)
+        self.app.presence_set(self.ticket_id, "replying")
 
     @on(TextArea.Changed, "#composer-text")
     def _text_changed(self) -> None:
@@ -352,13 +387,16 @@ class TicketScreen(Screen[None]):
         composer = self.composer
         composer.remove_class("-open")
         self.query_one(ThreadView).focus()
+        self.app.presence_set(self.ticket_id, "viewing")
 
-    def send_composer(self, *, confirmed: bool = False) -> None:
+    def send_composer(self, *, confirmed: bool = False, stale_ok: bool = False) -> None:
         composer = self.composer
         body = composer.text_area.text
         if not body.strip():
             self.notify("Nothing to send: the message is empty", severity="warning")
             return
+        if composer.kind == "reply" and not stale_ok and self._ask_if_stale(confirmed):
+            return  # someone else replied since we opened the ticket: asked first
         if len(body) > MAX_BODY_CHARS:
             self.notify(
                 f"Too long to send ({len(body):,} characters; the limit is {MAX_BODY_CHARS:,})",
@@ -384,6 +422,31 @@ class TicketScreen(Screen[None]):
         self.close_composer(save=False)
         self.notify("Reply queued" if kind == "reply" else "Note queued")
         self.app.after_write()
+
+    def _ask_if_stale(self, confirmed: bool) -> bool:
+        """Stale-reply guard: show replies others sent since we opened the ticket and ask."""
+        cache = self.app.cache
+        theirs = replies_since(cache.thread(self.ticket_id), self._seen_messages, cache.agent_id)
+        if not theirs:
+            return False
+        self.run_worker(self.load(scroll_end=True), exclusive=False)  # their reply on screen
+        latest = theirs[-1]
+        who = one_line(latest.author_name or "Another agent", 40)
+        more = f" (and {len(theirs) - 1} more)" if len(theirs) > 1 else ""
+
+        def answered(yes: bool | None) -> None:
+            self._seen_messages.update(m.id for m in theirs)
+            if yes:
+                self.send_composer(confirmed=confirmed, stale_ok=True)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"{who} replied since you opened this ticket{more}. Send yours anyway?",
+                f"{who}: {one_line(latest.body, 400)}",
+            ),
+            answered,
+        )
+        return True
 
     def edit_in_editor(self) -> None:
         """Hand the composer text to `$EDITOR` (config `editor`), then take it back."""
