@@ -45,6 +45,11 @@ def test_start_say_show_close(cli: Cli, cli_world: World) -> None:
     assert [m["body"] for m in detail["messages"]] == ["@alice yes, INC-7"]
     assert cli("--profile", "bob", "swarm", "list", "--json").json()["swarms"] == []
     assert len(cli("--profile", "bob", "swarm", "list", "--all", "--json").json()["swarms"]) == 1
+    found = cli("--profile", "bob", "swarm", "list", "--all", "--search", "inc-7", "--json")
+    assert [s["id"] for s in found.json()["swarms"]] == [swarm_id]
+    for nothing in ("100%", "zzz"):
+        none = cli("--profile", "bob", "swarm", "list", "--all", "--search", nothing, "--json")
+        assert none.json()["swarms"] == []
     note = world.server_messages(world.ticket_ids[0])[-1]
     assert note["body"] == "Swarm outcome: Known INC-7\n\nSwarmed with: Alice, Bob"
 

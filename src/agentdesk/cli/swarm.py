@@ -1,6 +1,7 @@
 """`agentdesk swarm ...`: case swarms from the command line.
 
-`start TICKET --invite EMAIL... --message TEXT`, `list [--all] [--json]`, `say SWARM TEXT`,
+`start TICKET --invite EMAIL... --message TEXT`, `list [--all] [--search TEXT] [--json]`,
+`say SWARM TEXT`,
 `show SWARM [--json]`, `close SWARM --summary TEXT`, `experts TICKET [--json]`. SWARM is a
 swarm id or an unambiguous prefix of one (as `swarm list` shows). Writes go through the
 outbox like every other write (queued offline); `list` and `show` sync first when they can
@@ -37,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     listing = actions.add_parser("list", help="open swarms you own or belong to")
     listing.add_argument("--all", action="store_true", help="closed swarms too")
+    listing.add_argument("--search", default="", metavar="TEXT", help="ask, outcome or messages")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     _no_sync(listing, "read the cache without syncing first")
     listing.set_defaults(handler=run_list)
@@ -177,7 +179,7 @@ def run_list(args: argparse.Namespace) -> int:
     with open_cache(profile) as cache:
         _refresh(profile, cache, args.no_sync)
         names = swarm_queries.agent_names(cache)
-        found = swarm_queries.swarms(cache, include_closed=args.all)
+        found = swarm_queries.swarms(cache, include_closed=args.all, search=args.search)
         if args.json:
             render.print_json({"swarms": [_swarm_json(s, names) for s in found]})
             return 0

@@ -68,9 +68,12 @@ def _read_markers(cache: Any) -> dict[str, str]:
     return {key[len(_READ_KEY) :]: value for key, value in rows}
 
 
-def swarms(cache: Any, *, include_closed: bool = False, mine_only: bool = True) -> list[SwarmRow]:
+def swarms(
+    cache: Any, *, include_closed: bool = False, mine_only: bool = True, search: str = ""
+) -> list[SwarmRow]:
     """Swarms the profile's agent owns or belongs to (all cached ones if not `mine_only`),
-    those with unread messages first, then the most recently active."""
+    those with unread messages first, then the most recently active. `search`: only swarms
+    whose ask, outcome, ticket subject or a message contains it (case-insensitive)."""
     me = _agent_id(cache)
     markers = _read_markers(cache)
     where = [] if include_closed else ["s.status = 'open'"]
@@ -80,6 +83,16 @@ def swarms(cache: Any, *, include_closed: bool = False, mine_only: bool = True) 
             "(s.owner_id = ? OR EXISTS (SELECT 1 FROM json_each(s.member_ids) WHERE value = ?))"
         )
         params += [me, me]
+    if search.strip():
+        pattern = (
+            "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        where.append(
+            "(s.ask LIKE ? ESCAPE '\\' OR s.outcome LIKE ? ESCAPE '\\' "
+            "OR t.subject LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM swarm_messages m "
+            "WHERE m.swarm_id = s.id AND m.body LIKE ? ESCAPE '\\'))"
+        )
+        params += [pattern] * 4
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     rows = cache.conn.execute(
         f"SELECT {_columns('swarm')}, COALESCE(t.subject, '') AS ticket_subject, "
