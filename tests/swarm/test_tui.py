@@ -118,3 +118,21 @@ async def test_two_clients_swarm_in_realtime(tmp_path: Path) -> None:
         finally:
             for app in (alice, bob):
                 app.cache.close()
+
+
+async def test_rt_profile_says_swarms_are_not_available(tmp_path: Path) -> None:
+    from agentdesk.sync.rt import RTBackend
+
+    cache = Cache.open(tmp_path / "rt.sqlite3")
+    # Nothing listens on the discard port: the engine simply stays offline.
+    backend = RTBackend("http://127.0.0.1:9", "agent:secret", cache.client_id, timeout=1)
+    app = AgentDeskApp(cache, SyncEngine(cache, backend), config=load_config())
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            for key in ("w", "S"):
+                await pilot.press(key)
+                await until(pilot, lambda: notified(app, "not available on this backend"))
+                app.clear_notifications()
+            assert not isinstance(app.screen, SwarmListScreen)
+    finally:
+        cache.close()
