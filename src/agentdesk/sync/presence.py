@@ -82,13 +82,13 @@ class PresenceBoard:
         """Others on `ticket_id`, those replying first, then by agent id."""
         found = [
             Presence(agent, state)
-            for (ticket, agent), (state, _) in self._seen.items()
+            for (ticket, agent), (state, _) in list(self._seen.items())
             if ticket == ticket_id
         ]
         return sorted(found, key=lambda p: (p.state != REPLYING, p.agent_id))
 
     def tickets(self) -> set[int]:
-        return {ticket for ticket, _ in self._seen}
+        return {ticket for ticket, _ in list(self._seen)}
 
 
 def describe(presences: list[Presence], name_of: Callable[[int], str], *, limit: int = 3) -> str:
