@@ -603,9 +603,13 @@ def run_app(
     *,
     profile: str = "default",
     config: Config | None = None,
+    insecure: bool = False,
 ) -> int:
-    """Run the TUI on an open cache (and engine); returns the exit code."""
+    """Run the TUI on an open cache (and engine); returns the exit code.
+
+    `insecure`: the profile skips TLS certificate checks; the status bar says so."""
     app = AgentDeskApp(cache, engine, profile=profile, config=config)
+    app.status_info = _replace(app.status_info, insecure=insecure)
     with logs_to_file():
         result = app.run()
     return int(result or 0)
@@ -689,6 +693,6 @@ def run(profile: str | None) -> int:
         if token is not None:
             backend = connect.open_backend(chosen, token, cache.client_id)
             engine = SyncEngine(cache, backend)
-        return run_app(cache, engine, profile=chosen.name)
+        return run_app(cache, engine, profile=chosen.name, insecure=chosen.insecure)
     finally:
         cache.close()

@@ -24,6 +24,7 @@ class StatusInfo:
     next_breach: datetime | None = None
     view: str = ""
     swarms: int = 0  # unread messages in my open case swarms
+    insecure: bool = False  # the profile was logged in with --insecure (no TLS checks)
 
 
 _STATUS_SYMBOL = {
@@ -78,6 +79,9 @@ class StatusBar(Widget):
         parts.append((f" {one_line(info.agent, 40)} ", "bold"))
         parts.append((f"[{info.availability}]", variables.get("warning", "") if away else ""))
         parts.append("  ")
+        if info.insecure:
+            parts.append(("⚠ TLS not verified", f"bold {variables.get('error', '')}"))
+            parts.append("  ")
         state = info.sync
         if state is None:
             parts.append(("○ offline (no sync)", variables.get("warning", "")))
