@@ -118,8 +118,9 @@ class QueueScreen(Screen[None]):
         self._fill_views()
         self._update_title()
         self.table.focus()
-        self.refresh_counts()
-        self.app.update_next_breach(self.window.spec.query)
+        # Counts and the next breach can wait for the first frame: the queue comes first.
+        self.call_after_refresh(self.refresh_counts)
+        self.call_after_refresh(self.app.update_next_breach, self.window.spec.query)
 
     async def on_screen_resume(self) -> None:
         if self.stale:
