@@ -48,6 +48,7 @@ class EmbeddedServer:
         self._app_options = app_options
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
         self.app: Any = None
         self.url = ""
 
@@ -56,6 +57,7 @@ class EmbeddedServer:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self._host, self._port))
+        self._socket = sock
         port = sock.getsockname()[1]
         self.url = f"http://{self._host}:{port}"
         config = uvicorn.Config(
@@ -78,8 +80,6 @@ class EmbeddedServer:
         except BaseException:
             self.stop()
             raise
-        finally:
-            sock.close()  # uvicorn holds its own reference while serving
         return self
 
     def _wait_until_answering(self) -> None:
@@ -109,6 +109,11 @@ class EmbeddedServer:
             if self._thread.is_alive() and self._server is not None:
                 self._server.force_exit = True
                 self._thread.join(timeout=5)
+        if self._socket is not None:
+            # Closed only once uvicorn has stopped: the plain asyncio loop serves this very
+            # file descriptor (uvloop duplicates it, asyncio does not).
+            self._socket.close()
+            self._socket = None
         if self._engine is None and self.app is not None:
             self.app.state.server.engine.dispose()
 
