@@ -19,7 +19,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from agentdesk.domain.enums import Availability
@@ -470,6 +470,12 @@ def _handle_chunk(
     handled: list[_Handled] = []
     with write_transaction(engine) as conn:
         last = _lock_client(conn, client_id)
+        if conn.dialect.name == "postgresql":
+            # One lock order for every push (client row, change sequence, then the rows it
+            # touches): without it, two pushes each holding a ticket lock and waiting for the
+            # sequence (or the other way round) deadlock, and one of them answers 503.
+            conn.execute(select(text("value")).select_from(text("change_sequence"))
+                         .where(text("id = 1")).with_for_update())  # fmt: skip
         for mutation in mutations:
             one = _handle_in(conn, client_id, caller, mutation, last)
             handled.append(one)
