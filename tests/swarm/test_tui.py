@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, SelectionList
 
 from agentdesk.config import load_config
+from agentdesk.domain.ids import uuid7
 from agentdesk.server.embedded import EmbeddedServer
 from agentdesk.store import Cache
 from agentdesk.sync.engine import SyncEngine
@@ -100,6 +101,16 @@ async def test_two_clients_swarm_in_realtime(tmp_path: Path) -> None:
                 await bob_pilot.press(*"On it: INC-42", "enter")
                 await until(alice_pilot, lambda: any("INC-42" in t for t in room_texts(alice)))
                 assert "Alice" in room_texts(alice)[0] and "Bob" in room_texts(alice)[1]
+                # text from others is inert: no markup parsed, no escape reaches the terminal
+                await bob_pilot.press(*"[bold]not bold[/bold] \\e[31m", "enter")
+                bob.cache.record_mutation(
+                    "swarm.message",
+                    {"id": uuid7(), "swarm_id": bob.screen.swarm_id, "body": "red \x1b[31mx"},
+                )
+                bob.after_write()
+                await until(alice_pilot, lambda: any("red " in t for t in room_texts(alice)))
+                shown = screen_text(alice_pilot)
+                assert "[bold]not bold[/bold]" in shown and "\x1b" not in shown
                 # presence: alice sees bob in the room
                 await until(alice_pilot, lambda: "● Bob" in screen_text(alice_pilot))
 

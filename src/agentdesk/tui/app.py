@@ -548,6 +548,10 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, App[int])
                 "key: ctrl+a",
                 self.action_cycle_availability,
             ),
+            PaletteCommand("Swarms: open the swarms list", "key: w", self.action_swarms),
+            PaletteCommand(
+                "Swarm: start one on the open ticket", "key: S", self.action_start_swarm
+            ),
             PaletteCommand("Help: show every key", "key: ?", self.action_help),
             PaletteCommand("Quit", "key: q", lambda: self.call_later(self.action_quit)),
         ]
