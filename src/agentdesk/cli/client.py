@@ -89,6 +89,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _no_sync(assign)
     assign.set_defaults(handler=run_assign)
 
+    from agentdesk.cli import merge  # here: merge imports this module's helpers
+
+    merge.register_action(actions)
+
     outbox = subparsers.add_parser("outbox", help="local changes not yet confirmed")
     outbox.add_argument("--json", action="store_true", help="machine-readable output")
     outbox.set_defaults(handler=run_outbox)

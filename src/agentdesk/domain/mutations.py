@@ -184,6 +184,18 @@ class SwarmCloseArgs(BaseModel):
     note_id: ClientId | None = None  # UUIDv7 of the ticket note (the server makes one if absent)
 
 
+MAX_MERGE_SOURCES = 50
+
+
+class TicketMergeArgs(BaseModel):
+    """Merge `source_ids` into `target_id`; `force` (leads only) for different customers."""
+
+    model_config = ConfigDict(extra="forbid")
+    source_ids: Annotated[list[int], Field(min_length=1, max_length=MAX_MERGE_SOURCES)]
+    target_id: int
+    force: bool = False
+
+
 # Mutation name -> argument model. Later features add their names here.
 ARGUMENTS: dict[str, type[BaseModel]] = {
     "ticket.update": TicketUpdateArgs,
@@ -200,6 +212,7 @@ ARGUMENTS: dict[str, type[BaseModel]] = {
     "swarm.invite": SwarmInviteArgs,
     "swarm.leave": SwarmLeaveArgs,
     "swarm.close": SwarmCloseArgs,
+    "ticket.merge": TicketMergeArgs,
 }
 
 
@@ -368,4 +381,5 @@ MutationName = Literal[
     "swarm.invite",
     "swarm.leave",
     "swarm.close",
+    "ticket.merge",
 ]

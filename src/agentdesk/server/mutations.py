@@ -382,6 +382,10 @@ from agentdesk.server.swarms import HANDLERS as SWARM_HANDLERS  # noqa: E402
 
 HANDLERS.update(SWARM_HANDLERS)
 
+from agentdesk.server.merge import HANDLERS as MERGE_HANDLERS  # noqa: E402
+
+HANDLERS.update(MERGE_HANDLERS)
+
 
 def apply_mutation(ctx: Context, name: str, raw_args: dict[str, Any]) -> Applied:
     """Run one mutation's rules inside the caller's transaction."""

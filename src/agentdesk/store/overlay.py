@@ -21,6 +21,7 @@ from agentdesk.domain.mutations import (
     FieldRule,
     MessageAddArgs,
     TicketAssignArgs,
+    TicketMergeArgs,
     TicketTagsArgs,
     TicketUpdateArgs,
     field_outcome,
@@ -47,6 +48,8 @@ def mutation_target(name: str, args: BaseModel, agent_id: int | None) -> tuple[s
         if agent_id is None:
             raise ValueError("the profile's agent is unknown (log in and sync first)")
         return ("agent", str(agent_id))
+    if isinstance(args, TicketMergeArgs):
+        return ("ticket", str(args.target_id))
     ticket_id = getattr(args, "ticket_id", None)
     if ticket_id is None:
         raise ValueError(f"mutation {name} has no target")
@@ -74,6 +77,8 @@ def mutation_changes(
         changes = ticket_tags_effect(row, args).changes
     elif isinstance(args, MessageAddArgs):
         return message_effect_on_ticket(row, args, now)
+    elif isinstance(args, TicketMergeArgs):
+        return {}  # several tickets change: shown once the server applied it (next pull)
     elif isinstance(args, AvailabilityArgs):
         rule = field_outcome(row.get("availability"), args.from_, args.to)
         return {"availability": args.to} if rule is FieldRule.APPLY else {}

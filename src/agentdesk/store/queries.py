@@ -766,14 +766,20 @@ class QueriesMixin(CacheCore):
         return out
 
     def thread(self, ticket_id: int) -> list[MessageRow]:
-        """The ticket's messages in order, with author names; local ones marked."""
+        """The ticket's messages in order, with author names; local ones marked.
+
+        Messages of tickets merged into this one (at any depth) are included: their
+        `ticket_id` says where each came from.
+        """
         rows = self.conn.execute(
+            "WITH RECURSIVE folded(id) AS (SELECT ? UNION "
+            "SELECT t.id FROM tickets t JOIN folded f ON t.merged_into_id = f.id) "
             "SELECT m.*, CASE m.author_kind WHEN 'agent' THEN a.name "
             "WHEN 'customer' THEN c.name ELSE 'System' END AS author_name "
             "FROM messages m "
             "LEFT JOIN agents a ON m.author_kind = 'agent' AND a.id = m.author_id "
             "LEFT JOIN customers c ON m.author_kind = 'customer' AND c.id = m.author_id "
-            "WHERE m.ticket_id = ? ORDER BY m.created_at, m.seq",
+            "WHERE m.ticket_id IN (SELECT id FROM folded) ORDER BY m.created_at, m.seq",
             (ticket_id,),
         ).fetchall()
         return [
@@ -817,7 +823,7 @@ class QueriesMixin(CacheCore):
             organisation = None if org_id is None else self.organisation(org_id)
             total, open_now, last = conn.execute(
                 "SELECT count(*), sum(status IN ('new', 'open', 'pending', 'on-hold')), "
-                "max(updated_at) FROM tickets WHERE customer_id = ?",
+                "max(updated_at) FROM tickets WHERE customer_id = ? AND merged_into_id IS NULL",
                 (customer_id,),
             ).fetchone()
             last_message = conn.execute(
@@ -830,7 +836,8 @@ class QueriesMixin(CacheCore):
                 (customer_id,),
             ).fetchone()[0]
             rows = conn.execute(
-                f"SELECT {_ROW_COLUMNS} FROM tickets WHERE customer_id = ? "
+                f"SELECT {_ROW_COLUMNS} FROM tickets "
+                "WHERE customer_id = ? AND merged_into_id IS NULL "
                 "ORDER BY created_at DESC, id DESC LIMIT ?",
                 (customer_id, limit),
             ).fetchall()

@@ -173,6 +173,12 @@ REPORT_INDEXES: tuple[str, ...] = (
 )
 
 # Secondary indexes: dropped during a bulk first sync and rebuilt at its end.
+# Tickets merged into another (`ticket.merge`): a target's thread gathers theirs.
+MERGED_INDEX = (
+    "CREATE INDEX IF NOT EXISTS tickets_merged_into ON tickets(merged_into_id) "
+    "WHERE merged_into_id IS NOT NULL"
+)
+
 INDEXES: tuple[str, ...] = (
     *SORT_INDEXES,
     ACTIVE_BY_SLA_INDEX,
@@ -190,6 +196,7 @@ INDEXES: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS swarms_by_ticket ON swarms(ticket_id)",
     "CREATE INDEX IF NOT EXISTS swarm_messages_by_swarm ON swarm_messages(swarm_id, created_at)",
     *REPORT_INDEXES,
+    MERGED_INDEX,
 )
 
 # Triggers keeping FTS and ticket_tags in step with their content tables.
@@ -351,6 +358,11 @@ def _migrate_6(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
+def _migrate_7(conn: sqlite3.Connection) -> None:
+    """Version 7: the index of merged tickets (a target's thread shows their messages)."""
+    conn.execute(MERGED_INDEX)
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migrate_1,
     _migrate_2,
@@ -358,5 +370,6 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migrate_4,
     _migrate_5,
     _migrate_6,
+    _migrate_7,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -249,7 +249,7 @@ class TicketScreen(Screen[None]):
             return
         self._show_fields(ticket)
         await self.query_one(ThreadView).show_messages(
-            cache.thread(self.ticket_id), scroll_end=scroll_end
+            cache.thread(self.ticket_id), scroll_end=scroll_end, ticket_id=self.ticket_id
         )
         pane = self.query_one(CustomerPane)
         if pane.display:

@@ -35,10 +35,13 @@ _TITLES = {
 }
 
 
-def message_title(message: MessageRow) -> str:
+def message_title(message: MessageRow, shown_ticket_id: int | None = None) -> str:
+    """Kind, author, channel, time; `from #N` for a message of a ticket merged into this one."""
     when = message.created_at.strftime("%Y-%m-%d %H:%M") if message.created_at else "—"
     author = one_line(message.author_name or message.author_kind, 60)
     title = f"{_TITLES[message_kind(message)]} · {author} · {message.channel} · {when}"
+    if shown_ticket_id is not None and message.ticket_id != shown_ticket_id:
+        title += f" · from #{message.ticket_id}"
     if message.local_state == "pending":
         title += " · ⏳ pending sync"
     elif message.local_state == "rejected":
@@ -49,12 +52,12 @@ def message_title(message: MessageRow) -> str:
 class MessageView(Static):
     """One message: border title = kind, author, channel, time; body as plain text."""
 
-    def __init__(self, message: MessageRow) -> None:
+    def __init__(self, message: MessageRow, shown_ticket_id: int | None = None) -> None:
         body = visible(message.body, multiline=True, max_chars=MAX_BODY_SHOWN)
         kind = message_kind(message)
         super().__init__(Content(body), classes=f"message message--{kind}")
         self.message = message
-        self.border_title = Content(message_title(message))
+        self.border_title = Content(message_title(message, shown_ticket_id))
         if message.local_state:
             self.add_class(f"message--{message.local_state}")
 
@@ -94,13 +97,17 @@ class ThreadView(VerticalScroll, can_focus=True):
     def compose(self) -> ComposeResult:
         return iter(())
 
-    async def show_messages(self, messages: list[MessageRow], *, scroll_end: bool) -> None:
-        """Replace the thread (only when something changed), keeping the scroll otherwise."""
+    async def show_messages(
+        self, messages: list[MessageRow], *, scroll_end: bool, ticket_id: int | None = None
+    ) -> None:
+        """Replace the thread (only when something changed), keeping the scroll otherwise.
+
+        `ticket_id`: the ticket shown; messages of other (merged) tickets say where from."""
         signature = [(m.id, m.local_state) for m in messages]
         if signature == self._shown:
             return
         self._shown = signature
         await self.remove_children()
-        await self.mount_all([MessageView(message) for message in messages])
+        await self.mount_all([MessageView(message, ticket_id) for message in messages])
         if scroll_end:
             self.scroll_end(animate=False, immediate=True)
