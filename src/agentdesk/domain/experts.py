@@ -2,8 +2,8 @@
 
 Score = skill match (ticket tags found in the agent's skills, 3 points each; the ticket's
 group among the agent's groups, 2 points) + availability (available 2, away 0.5, offline 0)
-- load (open tickets assigned, relative to capacity, up to 2 points). Agents without any
-match rank below every matching one; the ticket's assignee and inactive agents are left out.
+- load (open tickets assigned, relative to capacity, up to 2 points); best score first, ties
+by name. The ticket's assignee, excluded ids and inactive agents are left out.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def rank_experts(
         skipped.add(int(ticket["assignee_id"]))
     tags = {_norm(str(tag)) for tag in ticket.get("tags") or []}
     group_id = ticket.get("group_id")
-    ranked: list[tuple[bool, float, str, Expert]] = []
+    ranked: list[Expert] = []
     for agent in agents:
         agent_id = int(agent["id"])
         if agent_id in skipped or not agent.get("active", True):
@@ -72,7 +72,6 @@ def rank_experts(
             load,
             capacity,
         )
-        ranked.append((bool(matched) or in_group, score, expert.name.casefold(), expert))
-    ranked.sort(key=lambda item: (not item[0], -item[1], item[2], item[3].agent_id))
-    experts = [item[3] for item in ranked]
-    return experts if limit is None else experts[:limit]
+        ranked.append(expert)
+    ranked.sort(key=lambda e: (-e.score, e.name.casefold(), e.agent_id))
+    return ranked if limit is None else ranked[:limit]
