@@ -44,6 +44,8 @@ LOGIN_EXPIRED = "login expired: run agentdesk login"
 DEFAULT_POLL_INTERVAL = 30.0  # seconds, unless the backend or the caller says otherwise
 MAX_REFETCHES = 3  # in one pass; more means the backend keeps expiring our fresh cursor
 PUSH_LOOKAHEAD = 8  # batches read from the outbox at once (pipelined push)
+# Mutation families the cache keeps locally when the backend lacks the capability.
+LOCAL_LIBRARY_FEATURES: dict[str, Capability] = {"canned_response": Capability.SERVER_MACROS}
 
 ProgressCallback = Callable[[int, int | None], None]  # (rows so far, total if known)
 EventListener = Callable[[Event], None]
@@ -219,6 +221,15 @@ class SyncEngine:
             try:
                 for start in range(0, len(rows), self.push_batch):
                     chunk = rows[start : start + self.push_batch]
+                    local = [r for r in chunk if self._local_only(r.name)]
+                    if local:
+                        # Kept in this cache only: the backend has nowhere to put them.
+                        kept = [MutationResult(r.id, "applied") for r in local]
+                        await asyncio.to_thread(self.cache.record_results, kept, ack_by_pull=False)
+                        report.results.extend(kept)
+                        chunk = [r for r in chunk if not self._local_only(r.name)]
+                        if not chunk:
+                            continue
                     batch = [OutgoingMutation(id=r.id, name=r.name, args=r.args) for r in chunk]
                     crash_point("push.before_send")
                     results = await self.backend.push(batch)
@@ -240,6 +251,16 @@ class SyncEngine:
             finally:
                 if recording is not None:
                     await self._finish_recording(recording)
+
+    def _local_only(self, name: str) -> bool:
+        """Mutations of a feature the backend lacks but the cache can keep on its own.
+
+        Canned responses are a local library on backends without SERVER_MACROS (Request
+        Tracker): creating, editing and using them must neither fail nor reach the backend.
+        """
+        prefix = name.partition(".")[0]
+        needed = LOCAL_LIBRARY_FEATURES.get(prefix)
+        return needed is not None and needed not in self.backend.capabilities
 
     async def _finish_recording(self, recording: asyncio.Future[None]) -> None:
         await recording
