@@ -185,3 +185,14 @@ def test_rebootstrap_in_bulk_keeps_and_replays_pending_writes(seeded: Cache) -> 
     assert [r.id for r in seeded.search("kiwifruit")] == [2]
     assert [m.id for m in seeded.thread(2)] == [message_id]
     assert seeded.pending_count() == 2
+
+
+def test_reset_keeps_a_local_library_when_asked(seeded: Cache) -> None:
+    from agentdesk.store.macros import create_canned
+
+    canned_id, _ = create_canned(seeded, title="Local only", body="Hello")
+    seeded.reset_synced_data(keep={"canned_response"})
+    assert [c["id"] for c in seeded.canned_responses()] == [canned_id]
+    assert seeded.ticket(2) is None
+    seeded.reset_synced_data()
+    assert seeded.canned_responses() == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,14 +174,17 @@ class ApplyMixin(CacheCore):
             [(d.get("name") or "", d.get("id")) for d in rows.values()],
         )
 
-    def reset_synced_data(self) -> None:
+    def reset_synced_data(self, keep: Collection[str] = ()) -> None:
         """Forget every synced row and the cursor (a must-refetch); keep the outbox and drafts.
 
         Local messages not yet seen by the server stay; pending mutations are replayed again
-        as the re-bootstrap brings their rows back.
+        as the re-bootstrap brings their rows back. Entities named in `keep` are not touched
+        (a local library the backend does not hold, such as canned responses on RT).
         """
         with self.write() as conn:
-            for info in ENTITY_TABLES.values():
+            for entity, info in ENTITY_TABLES.items():
+                if entity in keep:
+                    continue
                 if info.table == "messages":
                     conn.execute("DELETE FROM messages WHERE local_state IS NULL")
                 else:

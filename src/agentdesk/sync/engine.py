@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -75,7 +75,7 @@ class SyncStore(Protocol):
         rest: all in one transaction."""
         ...
 
-    def reset_synced_data(self) -> None:
+    def reset_synced_data(self, keep: Collection[str] = ()) -> None:
         """Forget every synced row and the cursor (must-refetch); never the outbox."""
         ...
 
@@ -262,6 +262,14 @@ class SyncEngine:
         needed = LOCAL_LIBRARY_FEATURES.get(prefix)
         return needed is not None and needed not in self.backend.capabilities
 
+    def _local_entities(self) -> set[str]:
+        """Entities this cache keeps as a local library (not to be wiped by a re-bootstrap)."""
+        return {
+            family
+            for family, needed in LOCAL_LIBRARY_FEATURES.items()
+            if needed not in self.backend.capabilities
+        }
+
     async def _finish_recording(self, recording: asyncio.Future[None]) -> None:
         await recording
         crash_point("push.after_record")
@@ -285,7 +293,7 @@ class SyncEngine:
                 if refetches > MAX_REFETCHES:
                     raise ProtocolError("pull: the backend keeps asking for a full refetch")
                 log.info("cursor expired: re-bootstrapping (the outbox is kept)")
-                await asyncio.to_thread(self.cache.reset_synced_data)
+                await asyncio.to_thread(self.cache.reset_synced_data, self._local_entities())
                 report.refetched = True
                 page = await self._fetch(None)
                 continue
