@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
+import io
 import json
 import shutil
+import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import keyring
 import keyring.backend
 import keyring.errors
+import pytest
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -374,3 +379,62 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# --- Fixtures shared by the CLI-driven test folders (import them into a conftest) -----------
+
+
+@dataclass
+class CliResult:
+    """What one in-process `agentdesk ...` run gave: exit code, stdout, stderr."""
+
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+Cli = Callable[..., CliResult]
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """The OS keyring replaced by an in-memory one for the test."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@contextlib.contextmanager
+def world_over_asgi(tmp: Path, tickets: int) -> Iterator[World]:
+    """A `build_world` whose every client (CLI included) reaches the app in-process."""
+    from agentdesk.sync import connect
+
+    built = asyncio.run(build_world(tmp, tickets=tickets))
+    connect.TRANSPORT_FACTORY = lambda base_url: built.transport()
+    try:
+        yield built
+    finally:
+        connect.TRANSPORT_FACTORY = None
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """Run `agentdesk ARGV...` in-process (optionally with stdin); argparse exits become codes."""
+    from agentdesk.cli import main
+
+    def run(*argv: str, stdin: str | None = None) -> CliResult:
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:  # argparse usage errors
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

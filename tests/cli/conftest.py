@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 
-from agentdesk.sync import connect
-from synckit import MemoryKeyring, World, build_world
+from synckit import MemoryKeyring, World, cli, memory_keyring, world_over_asgi
 
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+__all__ = ["cli", "memory_keyring"]
 
 
 @pytest.fixture
 def world(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[World]:
-    built = asyncio.run(build_world(tmp_path, tickets=4))
-    connect.TRANSPORT_FACTORY = lambda base_url: built.transport()
-    try:
+    with world_over_asgi(tmp_path, tickets=4) as built:
         yield built
-    finally:
-        connect.TRANSPORT_FACTORY = None

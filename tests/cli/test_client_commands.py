@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import json
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import keyring
@@ -13,33 +9,8 @@ import pytest
 from keyring.backends import fail
 
 from agentdesk import paths
-from agentdesk.cli import main
+from synckit import CliResult as Result
 from synckit import MemoryKeyring, World
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> dict:
-        return json.loads(self.out)
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
-    def run(*argv: str, stdin: str | None = None) -> Result:
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:  # argparse usage errors
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
 
 
 def login(cli, who: str = "alice", profile: str | None = None) -> Result:

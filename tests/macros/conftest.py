@@ -2,64 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import io
-import json
-import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import keyring
 import pytest
 
-from agentdesk.cli import main
-from agentdesk.sync import connect
-from synckit import MemoryKeyring, World, build_world
+from synckit import CliResult, MemoryKeyring, World, cli, memory_keyring, world_over_asgi
+
+__all__ = ["cli", "memory_keyring"]
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+Result = CliResult
 
 
 @pytest.fixture
 def cli_world(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[World]:
-    built = asyncio.run(build_world(tmp_path, tickets=3))
-    connect.TRANSPORT_FACTORY = lambda base_url: built.transport()
-    try:
+    with world_over_asgi(tmp_path, tickets=3) as built:
         yield built
-    finally:
-        connect.TRANSPORT_FACTORY = None
-
-
-@pytest.fixture
-def cli(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., Result]:
-    def run(*argv: str, stdin: str | None = None) -> Result:
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
