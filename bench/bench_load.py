@@ -6,7 +6,8 @@ note on a ticket it may write), take an unassigned ticket and give it back
 (`ticket.assign` x 2), wait a moment (think time), again. Every 10th push is sent a second
 time (a client retrying after a lost answer) and must come back `duplicate`.
 
-Measured: p50/p99 latency per endpoint (pull, push), throughput (requests/s and mutations/s),
+Measured (after every agent's initial sync, which is timed apart): p50/p99 latency per
+endpoint (pull, push), throughput (requests/s and mutations/s),
 errors (transport failures, 5xx, unexpected statuses: goal 0), and afterwards, read from the
 database: every reply answered `applied` is there exactly once and nothing else with the
 run's marker is (lost or duplicated mutations: goal 0). Swarm chat is not simulated.
@@ -34,7 +35,9 @@ MARKER = "load-bench"
 
 @dataclass
 class LoadStats:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {"pull": [], "push": []})
+    latencies: dict[str, list[float]] = field(
+        default_factory=lambda: {"initial": [], "pull": [], "push": []}
+    )
     mutations = 0
     errors = 0
     error_samples: list[str] = field(default_factory=list)
@@ -77,14 +80,19 @@ async def load(
                 for s, a in zip(sessions, accounts, strict=True)
             )
         )
-        deadline = time.perf_counter() + seconds
+        synced = [asyncio.Event() for _ in accounts]
+        go = asyncio.Event()
+        window: list[float] = []
+        tasks = [
+            asyncio.create_task(agent_loop(s, t, a.id, n, synced[n], go, window, stats))
+            for n, (s, t, a) in enumerate(zip(sessions, tokens, accounts, strict=True))
+        ]
+        for event in synced:  # every initial sync done (or failed) before the clock starts
+            await event.wait()
         began = time.perf_counter()
-        await asyncio.gather(
-            *(
-                agent_loop(s, t, a.id, n, deadline, stats)
-                for n, (s, t, a) in enumerate(zip(sessions, tokens, accounts, strict=True))
-            )
-        )
+        window.append(began + seconds)
+        go.set()
+        await asyncio.gather(*tasks)
         wall = time.perf_counter() - began
     finally:
         await asyncio.gather(*(s.aclose() for s in sessions))
@@ -125,9 +133,12 @@ async def agent_loop(
     token: str,
     me: int,
     number: int,
-    deadline: float,
+    synced: asyncio.Event,
+    go: asyncio.Event,
+    window: list[float],
     stats: LoadStats,
 ) -> None:
+    """Initial sync (timed as `initial`), then, from `go` until `window[0]`, the desk loop."""
     rng = random.Random(number)
     headers = {"Authorization": f"Bearer {token}"}
     client_id = str(uuid7())
@@ -135,11 +146,11 @@ async def agent_loop(
     cursor = ""
     next_id = 1
 
-    async def pull() -> bool:
+    async def pull(kind: str = "pull") -> bool:
         nonlocal cursor
         while True:
             response = await request(
-                session, "pull", stats, "GET", "/v1/changes",
+                session, kind, stats, "GET", "/v1/changes",
                 params={"cursor": cursor, "limit": 500}, headers=headers,
             )  # fmt: skip
             if response is None:
@@ -169,9 +180,14 @@ async def agent_loop(
             elif mutation["name"] == "message.add" and outcome == "applied":
                 stats.applied_replies.add(mutation["args"]["id"])
 
-    if not await pull():
+    try:
+        ok = await pull("initial")
+    finally:
+        synced.set()
+    if not ok:
         return
-    while time.perf_counter() < deadline:
+    await go.wait()
+    while time.perf_counter() < window[0]:
         writable = [t for t, row in tickets.items() if row.get("assignee_id") in (None, me)]
         free = [t for t, row in tickets.items() if row.get("assignee_id") is None]
         mutations: list[dict[str, Any]] = []
@@ -227,8 +243,13 @@ def results(
     log: Path,
 ) -> list[Result]:
     label = f"{agents} agents for {seconds:.0f} s (PostgreSQL, 2 workers)"
-    requests = sum(len(v) for v in stats.latencies.values())
+    requests = len(stats.latencies["pull"]) + len(stats.latencies["push"])
     out: list[Result] = []
+    initial = stats.latencies["initial"]
+    if initial:
+        out.append(Result(f"{agents} agents' initial syncs at once: p50 per page",
+                          percentile(initial, 50) * 1000, "ms", higher_is_better=False,
+                          notes=f"{len(initial):,} pages, before the timed window"))  # fmt: skip
     for kind, endpoint in (("pull", "GET /v1/changes"), ("push", "POST /v1/mutations")):
         samples = stats.latencies[kind]
         if not samples:
