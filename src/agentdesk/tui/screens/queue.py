@@ -18,6 +18,7 @@ from textual.worker import get_current_worker
 
 from agentdesk.domain.text import one_line
 from agentdesk.store import ParseError, TicketQuery, View, parse_query
+from agentdesk.tui import merge_flow
 from agentdesk.tui.queue_model import QueueSpec, QueueWindow
 from agentdesk.tui.widgets.customer_pane import CustomerPane
 from agentdesk.tui.widgets.status_bar import StatusBar
@@ -62,6 +63,7 @@ class QueueScreen(Screen[None]):
         Binding("p", "priority", "Priority", id="queue.priority"),
         Binding("t", "tags", "Tags", id="queue.tags"),
         Binding("m", "macro", "Canned response", id="queue.macro"),
+        Binding("M", "merge", "Merge", show=False, id="queue.merge"),
         Binding("o", "cycle_sort", "Sort column", id="queue.sort"),
         Binding("O", "reverse_sort", "Reverse sort", show=False, id="queue.sort_order"),
         Binding("c", "toggle_customer", "Customer", id="queue.customer"),
@@ -369,6 +371,13 @@ class QueueScreen(Screen[None]):
         from agentdesk.tui import macro_flow
 
         macro_flow.open_for_tickets(self.app, self.table.target_ids(), self._after_bulk)
+
+    def action_merge(self) -> None:
+        table = self.table
+        ids = table.target_ids()
+        cursor = table.cursor_row
+        suggested = cursor.id if cursor is not None and cursor.id in ids and len(ids) > 1 else None
+        merge_flow.ask_merge(self.app, ids, suggested, self._after_bulk)
 
     def _after_bulk(self) -> None:
         self.table.clear_marks()

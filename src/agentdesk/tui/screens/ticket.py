@@ -30,7 +30,7 @@ from agentdesk.domain.enums import SlaState
 from agentdesk.domain.mutations import MAX_BODY_CHARS
 from agentdesk.domain.text import one_line
 from agentdesk.store import StoreError
-from agentdesk.tui import macro_flow
+from agentdesk.tui import macro_flow, merge_flow
 from agentdesk.tui.collision import replies_since
 from agentdesk.tui.presence_app import UNKNOWN as UNKNOWN_PRESENCE
 from agentdesk.tui.queue_model import QueueWindow
@@ -155,6 +155,7 @@ class TicketScreen(Screen[None]):
         Binding("a", "assign", "Assign", id="ticket.assign"),
         Binding("t", "tags", "Tags", id="ticket.tags"),
         Binding("m", "macro", "Canned response", id="ticket.macro"),
+        Binding("M", "merge", "Merge", show=False, id="ticket.merge"),
         Binding("right_square_bracket", "step(1)", "Next", id="ticket.next"),
         Binding("left_square_bracket", "step(-1)", "Previous", id="ticket.previous"),
         Binding("c", "toggle_customer", "Customer", id="ticket.customer"),
@@ -352,6 +353,9 @@ class TicketScreen(Screen[None]):
 
     def action_macro(self) -> None:
         macro_flow.open_for_ticket(self)
+
+    def action_merge(self) -> None:
+        merge_flow.ask_merge(self.app, [self.ticket_id])
 
     # -- composer -----------------------------------------------------------------------
 
