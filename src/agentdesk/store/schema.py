@@ -363,6 +363,24 @@ def _migrate_7(conn: sqlite3.Connection) -> None:
     conn.execute(MERGED_INDEX)
 
 
+def _migrate_8(conn: sqlite3.Connection) -> None:
+    """Version 8: the agent's recent actions, each with its inverse (undo, history)."""
+    conn.execute(
+        """CREATE TABLE action_groups (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  label TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  first_mutation_id INTEGER,
+  last_mutation_id INTEGER,
+  ticket_count INTEGER NOT NULL,
+  inverse TEXT NOT NULL,
+  settled_at TEXT,
+  undone_at TEXT,
+  undo_of INTEGER
+)"""
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migrate_1,
     _migrate_2,
@@ -371,5 +389,6 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migrate_5,
     _migrate_6,
     _migrate_7,
+    _migrate_8,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
