@@ -59,3 +59,28 @@ def test_cli_output_is_inert_and_json_is_faithful(cli: Callable[..., Result], wo
     found = cli("search", "corpus", "--json")
     assert_inert(found.out, "agentdesk search --json")
     assert {t["id"] for t in found.json()["tickets"]} >= set(filed)
+
+
+def test_swarm_chat_is_inert_and_json_is_faithful(cli: Callable[..., Result], world: World) -> None:
+    login(cli)
+    assert cli("sync").code == 0
+    ask = HOSTILE["osc52_clipboard"] + HOSTILE["markup"]
+    started = cli(
+        "swarm", "start", str(world.ticket_ids[0]), "--invite", "bob@example.com",
+        "--message", ask,
+    )  # fmt: skip
+    assert started.code == 0, started.err
+    swarm_id = started.out.split()[1]
+    lines = [text[:2000] for text in HOSTILE.values()]
+    for line in lines:
+        said = cli("swarm", "say", swarm_id, line)
+        assert said.code == 0, said.err
+    shown = cli("swarm", "show", swarm_id)
+    assert shown.code == 0, shown.err
+    assert_inert(shown.out + shown.err, "agentdesk swarm show")
+    listed = cli("swarm", "list", "--json")
+    assert_inert(listed.out, "agentdesk swarm list --json")
+    assert listed.json()["swarms"][0]["ask"] == ask
+    detail = cli("swarm", "show", swarm_id, "--json")
+    assert_inert(detail.out, "agentdesk swarm show --json")
+    assert [m["body"] for m in detail.json()["messages"]] == [line.strip() for line in lines]
