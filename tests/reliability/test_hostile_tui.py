@@ -1,7 +1,8 @@
 """The hostile corpus through every TUI surface: queue rows, the ticket thread (with a 10 MB
 body), the customer pane, the canned-response preview, the lead's workload board and KPI
-labels. Each surface must show the text inert (no escape or invisible character reaches the
-screen, markup is shown as typed, `[@click=...]` does nothing) and the app must not crash."""
+labels, the swarm list and chat. Each surface must show the text inert (no escape or
+invisible character reaches the screen, markup is shown as typed, `[@click=...]` does
+nothing) and the app must not crash."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from agentdesk.tui.app import AgentDeskApp
 from agentdesk.tui.screens.kpi import KpiScreen
 from agentdesk.tui.screens.macro_picker import MacroPicker
 from agentdesk.tui.screens.queue import QueueScreen
+from agentdesk.tui.screens.swarm import SwarmListScreen, SwarmRoomScreen
 from agentdesk.tui.screens.ticket import TicketScreen
 from agentdesk.tui.screens.workload import WorkloadScreen
 from tui.tui_desk import NOW, desk_changes
@@ -78,6 +80,23 @@ def hostile_changes() -> list[tuple[str, Any, str, dict[str, Any]]]:
         "version": 2,
     }
     rows.append(("canned_response", canned["id"], "upsert", canned))
+    swarm = {
+        "id": "sw-hostile",
+        "ticket_id": 2,
+        "owner_id": 2,
+        "member_ids": [1, 2],
+        "ask": HOSTILE["osc0_title"] + HOSTILE["click_action"],
+        "status": "open",
+        "outcome": None,
+        "created_at": to_iso(NOW),
+        "closed_at": None,
+        "version": 2,
+    }
+    rows.append(("swarm", swarm["id"], "upsert", swarm))
+    for n, text in enumerate(HOSTILE.values()):
+        said = {"id": f"sm-{n:02d}", "swarm_id": swarm["id"], "author_id": 2, "body": text,
+                "created_at": to_iso(NOW), "version": 2}  # fmt: skip
+        rows.append(("swarm_message", said["id"], "upsert", said))
     return rows
 
 
@@ -128,6 +147,20 @@ async def test_every_surface_shows_the_corpus_inert(tmp_path: Path) -> None:
             await until(pilot, lambda: isinstance(app.screen, KpiScreen))
             await until(pilot, lambda: "reading the last" not in screen_text(pilot))
             assert_inert(screen_text(pilot), "KPI dashboard")
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+            await pilot.press("w")
+            await until(pilot, lambda: isinstance(app.screen, SwarmListScreen))
+            await until(pilot, lambda: bool(app.screen.rows))
+            assert_inert(screen_text(pilot), "swarm list")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, SwarmRoomScreen))
+            room = app.screen
+            assert isinstance(room, SwarmRoomScreen)
+            await until(pilot, lambda: len(room.message_texts()) >= len(HOSTILE))
+            assert any("␛]52;c;ZXZpbA==␇" in text for text in room.message_texts())
+            assert_inert("\n".join(room.message_texts()), "swarm chat messages")
+            assert_inert(screen_text(pilot), "swarm chat")
             assert app.is_running, "no [@click=...] text acted"
     finally:
         cache.close()
