@@ -59,6 +59,7 @@ from agentdesk.tui.screens.swarm_app import (
 )
 from agentdesk.tui.screens.ticket import Composer, TicketScreen
 from agentdesk.tui.themes import VARIABLE_DEFAULTS, load_themes
+from agentdesk.tui.undo_app import UNDO_BINDINGS, UndoMixin
 from agentdesk.tui.widgets.customer_pane import CustomerPane
 from agentdesk.tui.widgets.status_bar import StatusBar, StatusInfo
 from agentdesk.tui.widgets.thread import ThreadView
@@ -68,7 +69,7 @@ CACHE_POLL_SECONDS = 1.0
 UNASSIGNED = -1  # the agent picker's value for "nobody"
 
 
-class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, App[int]):
+class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, UndoMixin, App[int]):
     """The terminal workstation. `engine` None runs offline (writes stay queued)."""
 
     CSS_PATH = "app.tcss"
@@ -86,6 +87,7 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, App[int])
         Binding("ctrl+r", "sync_now", "Sync now", show=False, id="app.sync"),
         *LEAD_BINDINGS,
         *SWARM_BINDINGS,
+        *UNDO_BINDINGS,
     ]
 
     def __init__(
@@ -424,11 +426,12 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, App[int])
         after: Callable[[], None] | None,
     ) -> None:
         failed: list[str] = []
-        for ticket_id in ids:
-            try:
-                write(ticket_id)
-            except (StoreError, ValueError) as exc:
-                failed.append(f"#{ticket_id}: {one_line(str(exc), 120)}")
+        with self.recording(done, ids):
+            for ticket_id in ids:
+                try:
+                    write(ticket_id)
+                except (StoreError, ValueError) as exc:
+                    failed.append(f"#{ticket_id}: {one_line(str(exc), 120)}")
         if failed:
             self.notify("; ".join(failed[:3]), title="Not changed", severity="error")
         if len(failed) < len(ids):

@@ -67,7 +67,7 @@ class QueueScreen(Screen[None]):
         Binding("o", "cycle_sort", "Sort column", id="queue.sort"),
         Binding("O", "reverse_sort", "Reverse sort", show=False, id="queue.sort_order"),
         Binding("c", "toggle_customer", "Customer", id="queue.customer"),
-        Binding("u", "clear_marks", "Unmark all", show=False, id="queue.unmark"),
+        Binding("U", "clear_marks", "Unmark all", show=False, id="queue.unmark"),
         Binding("v", "focus_views", "Views", show=False, id="queue.views"),
         *[
             Binding(str(n), f"select_view({n - 1})", f"View {n}", show=False, id=f"queue.view{n}")
