@@ -12,6 +12,7 @@ after a confirmation that says how many tickets and which changes; one batch per
 
 from __future__ import annotations
 
+import contextlib
 import re
 import weakref
 from collections.abc import Callable
@@ -158,12 +159,17 @@ def _apply_bulk(
     app: App[Any], cache: Cache, choice: MacroChoice, after: Callable[[], None]
 ) -> None:
     done, failed = 0, []
-    for plan in choice.plans:
-        try:
-            apply_macro(cache, plan.ticket_id, choice.canned, plan.rendered.text)
-            done += 1
-        except (StoreError, ValueError) as exc:
-            failed.append(f"#{plan.ticket_id}: {one_line(str(exc), 100)}")
+    # Undo (`u`) puts the response's field actions back; the replies it sent stay sent.
+    recording = getattr(app, "recording", None)
+    label = f"Canned response {one_line(choice.canned['title'], 60)!r} (fields)"
+    ids = [plan.ticket_id for plan in choice.plans]
+    with recording(label, ids) if recording is not None else contextlib.nullcontext():
+        for plan in choice.plans:
+            try:
+                apply_macro(cache, plan.ticket_id, choice.canned, plan.rendered.text)
+                done += 1
+            except (StoreError, ValueError) as exc:
+                failed.append(f"#{plan.ticket_id}: {one_line(str(exc), 100)}")
     if failed:
         app.notify("; ".join(failed[:3]), title="Not sent", severity="error", markup=False)
     app.notify(f"Queued {one_line(choice.canned['title'], 60)!r} for {done} tickets", markup=False)
