@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from synckit import SERVER_URL, World, build_world, file_ticket
 
@@ -18,8 +19,14 @@ async def same_customer_tickets(world: World, count: int) -> list[int]:
         ]
 
 
-async def test_offline_merge_keeps_every_message_once(tmp_path: Path) -> None:
-    world = await build_world(tmp_path, tickets=2)
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str | None:
+    """None: the world's SQLite file; else a fresh PostgreSQL database."""
+    return None if request.param == "sqlite" else str(request.getfixturevalue("postgres_url"))
+
+
+async def test_offline_merge_keeps_every_message_once(tmp_path: Path, db_url: str | None) -> None:
+    world = await build_world(tmp_path, db_url, tickets=2)
     target = world.ticket_ids[0]
     sources = await same_customer_tickets(world, 2)
     alice, bob = world.client("alice"), world.client("bob")
