@@ -12,6 +12,7 @@ import json
 import re
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -360,6 +361,9 @@ def _as_query(query: TicketQuery | str | None) -> TicketQuery:
 
 class QueriesMixin(CacheCore):
     _view_counts_cache: tuple[tuple[int, int], float, dict[str, int]] | None = None
+    # The clock of SLA filters (`sla:breached`, "Breaching within 1 h"); an app that shows
+    # times from an injected clock sets the same one here, so counts and rows agree with it.
+    clock: Callable[[], datetime] = staticmethod(utcnow)
 
     # ---- compiling a query -----------------------------------------------------------------
 
@@ -443,7 +447,7 @@ class QueriesMixin(CacheCore):
                 values,
             )
         if flt.field == "sla":
-            return _sla_sql(values, now or utcnow())
+            return _sla_sql(values, now or self.clock())
         if flt.field == "assignee":
             return self._assignee_sql(conn, values)
         if flt.field == "group":

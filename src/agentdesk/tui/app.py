@@ -105,6 +105,7 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, UndoMixin
         self.engine = engine
         self.profile = profile
         self.now = now
+        cache.clock = now  # SLA views count with the clock the rows are shown with
         self.show_customer = False
         self.status_info = StatusInfo()
         self.notices: list[str] = list(self.config.notices)
