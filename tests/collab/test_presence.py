@@ -10,12 +10,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from textual.widgets import Label
 
 from agentdesk.server.embedded import EmbeddedServer
 from agentdesk.store import Cache
 from agentdesk.tui import presence_app
 from agentdesk.tui.app import AgentDeskApp
 from agentdesk.tui.screens.dialogs import ConfirmDialog
+from agentdesk.tui.screens.queue import QueueScreen
 from agentdesk.tui.screens.ticket import TicketScreen
 from collab.collabkit import desk_app, open_ticket, screen_text, until
 from synckit import build_world
@@ -198,3 +200,30 @@ async def test_stale_reply_guard(tmp_path: Path) -> None:
             await until(alice_pilot, lambda: alice.cache.pending_count() == 0)
             bodies = [m.body for m in alice.cache.thread(ticket_id)]
             assert bodies[-2:] == ["Refund sent by Bob", "Hello from Alice"]
+
+
+def queue_title(app: AgentDeskApp) -> str:
+    screen = app.screen
+    if not isinstance(screen, QueueScreen):
+        return ""
+    return str(screen.query_one("#queue-title", Label).render())
+
+
+async def test_queue_title_says_presence_unknown(tmp_path: Path) -> None:
+    world = await build_world(tmp_path, tickets=2)
+    server = EmbeddedServer(engine=world.engine, keepalive_seconds=1).start()
+    try:
+        alice = desk_app(world, server, "alice")
+        async with alice.run_test(size=(160, 40)) as pilot:
+            await until(pilot, lambda: "tickets" in queue_title(alice))
+            await until(pilot, lambda: "presence unknown" not in queue_title(alice))
+            server.stop()  # offline: the queue no longer vouches for its (absent) marks
+            alice.engine.nudge()
+            await until(pilot, lambda: "presence unknown" in queue_title(alice))
+    finally:
+        server.stop()
+
+    # No sync engine at all: the queue says so from the start.
+    offline = AgentDeskApp(Cache.open(world.tmp / "alice-tui.sqlite3"), None)
+    async with offline.run_test(size=(160, 40)) as pilot:
+        await until(pilot, lambda: "presence unknown" in queue_title(offline))

@@ -19,6 +19,7 @@ from textual.worker import get_current_worker
 from agentdesk.domain.text import one_line
 from agentdesk.store import ParseError, TicketQuery, View, parse_query
 from agentdesk.tui import merge_flow
+from agentdesk.tui.presence_app import UNKNOWN as PRESENCE_UNKNOWN
 from agentdesk.tui.queue_model import QueueSpec, QueueWindow
 from agentdesk.tui.widgets.customer_pane import CustomerPane
 from agentdesk.tui.widgets.status_bar import StatusBar
@@ -133,6 +134,8 @@ class QueueScreen(Screen[None]):
         """Who is on which ticket changed: repaint the rows (marks come from the window)."""
         for table in self.query(TicketTable):
             table.refresh()
+        if self.is_mounted:
+            self._update_title()
 
     @property
     def table(self) -> TicketTable:
@@ -188,9 +191,10 @@ class QueueScreen(Screen[None]):
         marked = f" · {len(table.marks)} marked" if table.marks else ""
         search = f" · search: {one_line(self.search_text, 60)}" if self.search_text else ""
         order = "descending" if table.descending else "ascending"
+        presence = "" if self.app.presence_board.known else f" · {PRESENCE_UNKNOWN}"
         title = (
             f"{one_line(self.view.name, 40)} · {table.row_count:,} tickets"
-            f" · sort {table.sort} {order}{search}{marked}"
+            f" · sort {table.sort} {order}{search}{marked}{presence}"
         )
         self.query_one("#queue-title", Label).update(Content(title))
 
