@@ -19,10 +19,12 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from liquid import Environment, Undefined
-from liquid.exceptions import LiquidError
+if TYPE_CHECKING:
+    from liquid import Environment
+    from liquid.exceptions import LiquidError
 
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _MARKER = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
@@ -41,33 +43,40 @@ class TemplateError(ValueError):
         super().__init__(f"line {line}: {message}" if line else message)
 
 
-class _RecordingUndefined(Undefined):
-    """Renders as a numbered marker and remembers which placeholder had no value."""
-
-    __slots__ = ()
-
-    def __str__(self) -> str:
-        names = _recorded.get()
-        if names is None:
-            return ""
-        names.append(_placeholder_name(self.name, self.hint))
-        return f"{_OPEN}{len(names) - 1}{_CLOSE}"
-
-
 def _placeholder_name(root: str, hint: str | None) -> str:
     if hint and hint.endswith(" is undefined"):
         return hint[: -len(" is undefined")].strip("'")
     return root
 
 
-class _SandboxedEnvironment(Environment):
-    loop_iteration_limit = _MAX_LOOP
-    output_stream_limit = _MAX_OUTPUT
-    local_namespace_limit = 10_000
-    context_depth_limit = 10
+@cache
+def _liquid() -> tuple[Environment, type[LiquidError]]:
+    """The sandboxed environment and Liquid's error class, imported on first use.
 
+    python-liquid is imported lazily: it is not needed to start the TUI.
+    """
+    from liquid import Environment, Undefined
+    from liquid.exceptions import LiquidError
 
-_ENV = _SandboxedEnvironment(undefined=_RecordingUndefined)
+    class _RecordingUndefined(Undefined):
+        """Renders as a numbered marker and remembers which placeholder had no value."""
+
+        __slots__ = ()
+
+        def __str__(self) -> str:
+            names = _recorded.get()
+            if names is None:
+                return ""
+            names.append(_placeholder_name(self.name, self.hint))
+            return f"{_OPEN}{len(names) - 1}{_CLOSE}"
+
+    class _SandboxedEnvironment(Environment):
+        loop_iteration_limit = _MAX_LOOP
+        output_stream_limit = _MAX_OUTPUT
+        local_namespace_limit = 10_000
+        context_depth_limit = 10
+
+    return _SandboxedEnvironment(undefined=_RecordingUndefined), LiquidError
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +96,13 @@ class Rendered:
 def check(body: str) -> None:
     """Raise `TemplateError` if `body` does not parse or uses a filter that does not exist."""
     template = _parse(body)
+    env, liquid_error = _liquid()
     try:
         filters = template.analyze().filters
-    except (LiquidError, RecursionError, ValueError):
+    except (liquid_error, RecursionError, ValueError):
         return  # analysis is best effort; rendering reports what remains
     for name, spans in filters.items():
-        if name not in _ENV.filters:
+        if name not in env.filters:
             index = min(span.index for span in spans) if spans else 0
             line = body.count("\n", 0, max(index, 0)) + 1
             raise TemplateError(f"unknown filter '{name}'", line)
@@ -115,9 +125,10 @@ _PARSED_KEEP = 512
 
 
 def _parse_uncached(body: str) -> Any:
+    env, liquid_error = _liquid()
     try:
-        return _ENV.from_string(body)
-    except LiquidError as exc:
+        return env.from_string(body)
+    except liquid_error as exc:
         raise _template_error(exc, body) from None
     except (RecursionError, ValueError) as exc:
         raise TemplateError(f"cannot parse the template: {exc}") from None
@@ -126,11 +137,12 @@ def _parse_uncached(body: str) -> Any:
 def render(body: str, context: Mapping[str, Any]) -> Rendered:
     """Render `body` with `context` (see `template_context`); raises `TemplateError`."""
     template = _parse(body)
+    _env, liquid_error = _liquid()
     names: list[str] = []
     token = _recorded.set(names)
     try:
         raw = template.render(**context)
-    except LiquidError as exc:
+    except liquid_error as exc:
         raise _template_error(exc, body) from None
     except (RecursionError, ValueError, TypeError, ArithmeticError) as exc:
         raise TemplateError(f"cannot render the template: {exc}") from None
@@ -166,14 +178,15 @@ _MARKUP = re.compile(r"{{.*?(?:}}|$)|{%.*?(?:%}|$)", re.DOTALL)
 
 def _guess_line(body: str, message: str) -> int:
     """The line of the first markup that fails on its own; else the template's last line."""
+    env, liquid_error = _liquid()
     if "end of expression" in message or "found" in message:
         for match in _MARKUP.finditer(body):
             snippet = match.group(0)
             if snippet.startswith("{%"):
                 continue  # block tags fail alone (no end tag): only test output statements
             try:
-                _ENV.from_string(snippet)
-            except LiquidError:
+                env.from_string(snippet)
+            except liquid_error:
                 return body.count("\n", 0, match.start()) + 1
     return body.count("\n") + 1
 

@@ -1,6 +1,7 @@
 """The cache's SQLite schema: synced tables (from the domain models), local tables, migrations.
 
-Synced tables have the columns of `agentdesk.domain.models.SYNCED_MODELS` (datetimes as ISO-8601
+Synced tables have the columns of `agentdesk.domain.models.SYNCED_MODELS`, read from the generated
+`schema_spec` so the store never imports SQLModel/SQLAlchemy (datetimes as ISO-8601
 UTC text in one fixed width so text order is time order, lists/dicts as JSON text, booleans as
 0/1) plus a few local columns that make the queue fast:
 
@@ -22,15 +23,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
-from sqlalchemy import JSON, Boolean, Integer
-
-from agentdesk.domain.models import SYNCED_MODELS, UTCDateTime
+from agentdesk.store.schema_spec import SYNCED_TABLES, ColumnKind
 
 APPLICATION_ID = 0x41474454  # "AGDT": marks a file as an agentdesk cache
-
-ColumnKind = Literal["plain", "ts", "json"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,24 +49,17 @@ class EntityTable:
 
 
 def _entity_tables() -> dict[str, EntityTable]:
-    tables: dict[str, EntityTable] = {}
-    for entity, model in SYNCED_MODELS.items():
-        table = model.__table__  # type: ignore[attr-defined]
-        columns: list[str] = []
-        kinds: list[ColumnKind] = []
-        for column in table.columns:
-            columns.append(column.name)
-            if isinstance(column.type, UTCDateTime):
-                kinds.append("ts")
-            elif isinstance(column.type, JSON):
-                kinds.append("json")
-            else:
-                kinds.append("plain")
-        id_type = table.columns["id"].type
-        tables[entity] = EntityTable(
-            entity, table.name, tuple(columns), tuple(kinds), isinstance(id_type, Integer)
+    """From the generated spec (not the SQLModel classes: the store must not import them)."""
+    return {
+        entity: EntityTable(
+            entity,
+            table,
+            tuple(name for name, _kind, _sql in columns),
+            tuple(kind for _name, kind, _sql in columns),
+            int_id,
         )
-    return tables
+        for entity, (table, int_id, columns) in SYNCED_TABLES.items()
+    }
 
 
 ENTITY_TABLES: dict[str, EntityTable] = _entity_tables()
@@ -78,11 +67,8 @@ TABLE_OF: dict[str, str] = {e: t.table for e, t in ENTITY_TABLES.items()}
 
 
 def _sql_type(entity: str, column: str) -> str:
-    model = SYNCED_MODELS[entity]
-    col = model.__table__.columns[column]  # type: ignore[attr-defined]
-    if isinstance(col.type, Integer | Boolean):
-        return "INTEGER"
-    return "TEXT"
+    _table, _int_id, columns = SYNCED_TABLES[entity]
+    return next(sql for name, _kind, sql in columns if name == column)
 
 
 # Extra DDL per table, appended to the synced columns.
