@@ -45,7 +45,7 @@ from agentdesk.store import (
 from agentdesk.sync.state import SyncState
 from agentdesk.tui.commands import ActionsProvider, PaletteCommand
 from agentdesk.tui.keymap import Scope, as_bindings, checked_keymap
-from agentdesk.tui.lead import LEAD_BINDINGS, LEAD_KEYMAP_SCREENS, LeadActionsMixin
+from agentdesk.tui.lead import LEAD_BINDINGS, LeadActionsMixin, lead_keymap_screens
 from agentdesk.tui.presence_app import PresenceMixin
 from agentdesk.tui.queue_model import QueueWindow
 from agentdesk.tui.screens.conflicts import ConflictsScreen
@@ -54,8 +54,8 @@ from agentdesk.tui.screens.help import HelpScreen, help_entries
 from agentdesk.tui.screens.queue import QueueScreen, ViewList
 from agentdesk.tui.screens.swarm_app import (
     SWARM_BINDINGS,
-    SWARM_KEYMAP_SCREENS,
     SwarmActionsMixin,
+    swarm_keymap_screens,
 )
 from agentdesk.tui.screens.ticket import Composer, TicketScreen
 from agentdesk.tui.themes import VARIABLE_DEFAULTS, load_themes
@@ -136,6 +136,8 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, UndoMixin
             self.theme = wanted
 
     def _setup_keymap(self) -> None:
+        if not self.config.keymap:
+            return  # nothing to check (and the lead and swarm screens stay unimported)
         app = as_bindings(self.BINDINGS) + as_bindings(App.BINDINGS)
         screens: Sequence[tuple[str, Iterable[BindingType], Iterable[BindingType]]] = (
             ("queue screen", QueueScreen.BINDINGS, TicketTable.BINDINGS),
@@ -144,8 +146,8 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, UndoMixin
             ("ticket screen", TicketScreen.BINDINGS, ThreadView.BINDINGS),
             ("ticket composer", TicketScreen.BINDINGS, Composer.BINDINGS),
             ("conflicts screen", ConflictsScreen.BINDINGS, ()),
-            *LEAD_KEYMAP_SCREENS,
-            *SWARM_KEYMAP_SCREENS,
+            *lead_keymap_screens(),
+            *swarm_keymap_screens(),
         )
         scopes = [
             Scope(name, app + as_bindings(screen) + as_bindings(widget))

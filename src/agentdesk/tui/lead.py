@@ -7,6 +7,8 @@ server refuses them anyway; if it does (a rejected `ticket.assign`), `Assignment
 says so plainly, and it tells an agent when someone else gives them a ticket.
 
 `AgentDeskApp` mixes `LeadActionsMixin` in and lists `LEAD_BINDINGS` in its BINDINGS.
+The lead screens (and the reports and charts behind them) are imported when first used, so
+they cost nothing at start-up.
 """
 
 from __future__ import annotations
@@ -17,18 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding, BindingType
 
-from agentdesk.domain.routing import Plan, plan_distribution
 from agentdesk.domain.text import one_line
 from agentdesk.store import StoreError
-from agentdesk.store.reports import lead_group_ids, unassigned_tickets, workload
-from agentdesk.tui.screens.distribution import DistributionScreen
-from agentdesk.tui.screens.kpi import (
-    AUTO_REFRESH_SECONDS,
-    KpiScreen,
-    compute_figures,
-    figures_store,
-)
-from agentdesk.tui.screens.workload import WorkloadScreen
 from agentdesk.tui.widgets.agent_picker import (
     UNASSIGNED,
     AgentPicker,
@@ -38,6 +30,7 @@ from agentdesk.tui.widgets.agent_picker import (
 )
 
 if TYPE_CHECKING:
+    from agentdesk.domain.routing import Plan
     from agentdesk.store import Cache
 
 LEAD_BINDINGS: list[BindingType] = [
@@ -47,12 +40,22 @@ LEAD_BINDINGS: list[BindingType] = [
 ]
 LEAD_ACTIONS = frozenset({"workload", "kpi", "distribute"})
 
-# Screens whose bindings the keymap checker should know (name, screen, focused widget).
-LEAD_KEYMAP_SCREENS: tuple[tuple[str, list[BindingType], list[BindingType]], ...] = (
-    ("workload screen", WorkloadScreen.BINDINGS, []),
-    ("KPI screen", KpiScreen.BINDINGS, []),
-    ("distribution plan", DistributionScreen.BINDINGS, []),
-)
+
+def lead_keymap_screens() -> tuple[tuple[str, list[BindingType], list[BindingType]], ...]:
+    """Screens whose bindings the keymap checker should know (name, screen, focused widget).
+
+    A function, so the screens are imported only when a keymap has to be checked.
+    """
+    from agentdesk.tui.screens.distribution import DistributionScreen
+    from agentdesk.tui.screens.kpi import KpiScreen
+    from agentdesk.tui.screens.workload import WorkloadScreen
+
+    return (
+        ("workload screen", WorkloadScreen.BINDINGS, []),
+        ("KPI screen", KpiScreen.BINDINGS, []),
+        ("distribution plan", DistributionScreen.BINDINGS, []),
+    )
+
 
 SUMMARY_THRESHOLD = 3  # more new assignments than this: one summary notice
 
@@ -159,6 +162,9 @@ class LeadActionsMixin:
         app: Any = self
         if not self.is_lead() or self.cache.cursor is None:
             return False
+        from agentdesk.store.reports import lead_group_ids
+        from agentdesk.tui.screens.kpi import AUTO_REFRESH_SECONDS, compute_figures, figures_store
+
         last = getattr(self, "_kpi_warmed_at", None)
         if last is not None and time.monotonic() - last < AUTO_REFRESH_SECONDS:
             return False
@@ -179,9 +185,13 @@ class LeadActionsMixin:
     # -- W and K --------------------------------------------------------------------------
 
     def action_workload(self) -> None:
+        from agentdesk.tui.screens.workload import WorkloadScreen
+
         self._show_installed("lead-workload", WorkloadScreen)
 
     def action_kpi(self) -> None:
+        from agentdesk.tui.screens.kpi import KpiScreen
+
         self._show_installed("lead-kpi", KpiScreen)
 
     def _show_installed(self, name: str, factory: Callable[[], Any]) -> None:
@@ -206,6 +216,8 @@ class LeadActionsMixin:
         me = self.cache.me()
         if not is_lead(me):
             return AgentPicker(title, agent_entries(me), current=current)
+        from agentdesk.store.reports import workload
+
         tickets = [self.cache.ticket(i) or {} for i in ids]
         board = workload(self.cache, now=app.now())
         entries = lead_entries(
@@ -219,6 +231,9 @@ class LeadActionsMixin:
     # -- D: distribution ------------------------------------------------------------------
 
     def action_distribute(self) -> None:
+        from agentdesk.domain.routing import plan_distribution
+        from agentdesk.store.reports import lead_group_ids, unassigned_tickets, workload
+        from agentdesk.tui.screens.distribution import DistributionScreen
         from agentdesk.tui.screens.queue import QueueScreen
 
         app: Any = self
@@ -266,9 +281,9 @@ class LeadActionsMixin:
 
 __all__ = [
     "LEAD_BINDINGS",
-    "LEAD_KEYMAP_SCREENS",
     "UNASSIGNED",
     "AssignmentNotices",
     "LeadActionsMixin",
     "apply_plan",
+    "lead_keymap_screens",
 ]

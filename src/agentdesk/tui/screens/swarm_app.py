@@ -8,7 +8,7 @@ toast wherever the agent is; `swarm.presence` updates who is in which room. On a
 without the SWARMS capability (RT) `S` and `w` say so in one line.
 
 `AgentDeskApp` mixes `SwarmActionsMixin` in, lists `SWARM_BINDINGS` in its BINDINGS and
-calls `setup_swarms()` when mounted.
+calls `setup_swarms()` when mounted. The swarm screens are imported when first needed.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from textual.binding import Binding, BindingType
 from agentdesk.domain.text import one_line
 from agentdesk.store import StoreError, swarm_queries
 from agentdesk.sync.backend import Capability
-from agentdesk.tui.screens.swarm import SwarmListScreen, SwarmRoomScreen
-from agentdesk.tui.screens.swarm_start import StartSwarmScreen, suggested_experts
 
 if TYPE_CHECKING:
     from agentdesk.tui.app import AgentDeskApp
@@ -33,10 +31,18 @@ SWARM_BINDINGS: list[BindingType] = [
     Binding("S", "start_swarm", "Start swarm", show=False, id="app.swarm_start"),
     Binding("w", "swarms", "Swarms", show=False, id="app.swarms"),
 ]
-SWARM_KEYMAP_SCREENS: tuple[tuple[str, list[BindingType], list[BindingType]], ...] = (
-    ("swarm room", SwarmRoomScreen.BINDINGS, []),
-    ("swarms list", SwarmListScreen.BINDINGS, []),
-)
+
+
+def swarm_keymap_screens() -> tuple[tuple[str, list[BindingType], list[BindingType]], ...]:
+    """Screens whose bindings the keymap checker should know (imported only when called)."""
+    from agentdesk.tui.screens.swarm import SwarmListScreen, SwarmRoomScreen
+
+    return (
+        ("swarm room", SwarmRoomScreen.BINDINGS, []),
+        ("swarms list", SwarmListScreen.BINDINGS, []),
+    )
+
+
 PRESENCE_TTL = 75.0  # seconds without renewal before a member counts as gone
 PRESENCE_RENEW = 30.0
 NOT_SUPPORTED = "Case swarms are not available on this backend"
@@ -87,6 +93,9 @@ class SwarmActionsMixin:
         if not isinstance(ticket_id, int):
             app.notify("Open a ticket, then press S to start a swarm on it", severity="warning")
             return
+        from agentdesk.tui.screens.swarm import SwarmRoomScreen
+        from agentdesk.tui.screens.swarm_start import StartSwarmScreen, suggested_experts
+
         try:
             experts = suggested_experts(app, ticket_id)
         except StoreError as exc:
@@ -110,6 +119,8 @@ class SwarmActionsMixin:
         if not self.swarms_supported:
             app.notify(NOT_SUPPORTED, severity="warning")
             return
+        from agentdesk.tui.screens.swarm import SwarmListScreen
+
         if not isinstance(app.screen, SwarmListScreen):
             app.push_screen(SwarmListScreen())
 
@@ -135,6 +146,8 @@ class SwarmActionsMixin:
                 markup=False,
             )
         elif kind == "mention":
+            from agentdesk.tui.screens.swarm import SwarmRoomScreen
+
             room = app.screen
             if isinstance(room, SwarmRoomScreen) and room.swarm_id == data.get("swarm_id"):
                 return  # already reading it
@@ -158,6 +171,8 @@ class SwarmActionsMixin:
             room.pop(agent_id, None)
         else:
             room[agent_id] = time.monotonic()
+        from agentdesk.tui.screens.swarm import SwarmRoomScreen
+
         screen = self._desk.screen
         if isinstance(screen, SwarmRoomScreen) and screen.swarm_id == swarm_id:
             self._desk.call_later(screen.refresh_data)
