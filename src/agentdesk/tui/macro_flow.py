@@ -8,6 +8,8 @@ empty); the reply then goes out with the actions as one ordered batch (`send`).
 
 Queue (`m` on marked rows): each ticket gets the response rendered for its own customer,
 after a confirmation that says how many tickets and which changes; one batch per ticket.
+
+The picker and `store.macros` are imported when first used (not needed for the first frame).
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from agentdesk.domain.text import one_line
 from agentdesk.store import Cache, StoreError
-from agentdesk.store.macros import apply_macro
 from agentdesk.tui.screens.dialogs import ConfirmDialog
-from agentdesk.tui.screens.macro_picker import MacroChoice, MacroPicker, marked_text
 
 if TYPE_CHECKING:
     from textual.app import App
     from textual.widget import Widget
+
+    from agentdesk.tui.screens.macro_picker import MacroChoice
 
 MARKER = re.compile(r"⟦([^⟧\n]{1,120})⟧")
 
@@ -61,6 +63,7 @@ def forget(composer: Widget) -> None:
 
 def open_for_ticket(screen: Any) -> None:
     """Push the picker for `screen.ticket_id`; insert the choice into its reply composer."""
+    from agentdesk.tui.screens.macro_picker import MacroPicker, marked_text
 
     def chosen(choice: MacroChoice | None) -> None:
         if choice is None or not choice.plans:
@@ -109,6 +112,8 @@ def send(cache: Cache, ticket_id: int, composer: Widget, body: str, public: bool
     if canned is None:
         cache.add_message(ticket_id, body, public=public)
         return
+    from agentdesk.store.macros import apply_macro
+
     apply_macro(cache, ticket_id, canned, body, public=public)
     _pending.pop(composer, None)
 
@@ -118,6 +123,8 @@ def send(cache: Cache, ticket_id: int, composer: Widget, body: str, public: bool
 
 def open_for_tickets(app: App[Any], ticket_ids: list[int], after: Callable[[], None]) -> None:
     """Pick a response for marked tickets, confirm, then queue one batch per ticket."""
+    from agentdesk.tui.screens.macro_picker import MacroPicker
+
     if not ticket_ids:
         app.notify("No ticket selected", severity="warning", markup=False)
         return
@@ -158,6 +165,8 @@ def bulk_detail(choice: MacroChoice) -> str:
 def _apply_bulk(
     app: App[Any], cache: Cache, choice: MacroChoice, after: Callable[[], None]
 ) -> None:
+    from agentdesk.store.macros import apply_macro
+
     done, failed = 0, []
     # Undo (`u`) puts the response's field actions back; the replies it sent stay sent.
     recording = getattr(app, "recording", None)
