@@ -262,6 +262,30 @@ class SwarmMessage(SQLModel, table=True):
     version: int = _version()
 
 
+class SharedDraft(SQLModel, table=True):
+    """A reply or note draft its owner shared with reviewers (issue 9); the owner sends it.
+
+    `comments` is a list of {id, author_id, body, created_at} (appended, never edited);
+    `status` is "open", then "sent" (with `message_id`) or "withdrawn".
+    """
+
+    __tablename__ = "shared_drafts"
+
+    id: str = Field(primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    owner_id: int = Field(foreign_key="agents.id")
+    reviewer_ids: list[int] = _json_list()
+    body: str = ""
+    public: bool = True
+    comments: list[dict[str, Any]] = _json_list()
+    status: str = "open"
+    message_id: str | None = None
+    edited_by: int | None = None
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    version: int = _version()
+
+
 class SatisfactionRating(SQLModel, table=True):
     __tablename__ = "satisfaction_ratings"
 
@@ -287,5 +311,6 @@ SYNCED_MODELS: dict[str, type[SQLModel]] = {
     "saved_view": SavedView,
     "swarm": Swarm,
     "swarm_message": SwarmMessage,
+    "shared_draft": SharedDraft,
     "satisfaction_rating": SatisfactionRating,
 }

@@ -196,6 +196,45 @@ class TicketMergeArgs(BaseModel):
     force: bool = False
 
 
+# -- shared drafts (review before sending); server rules in agentdesk.server.drafts ---------
+
+DraftText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_BODY_CHARS)]
+
+
+class DraftShareArgs(BaseModel):
+    """Share (or re-share with more reviewers) the caller's draft on a ticket."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: ClientId  # UUIDv7 made by the client
+    ticket_id: int
+    body: DraftText
+    public: bool = True
+    reviewer_ids: list[int] = Field(min_length=1, max_length=20)
+
+
+class DraftEditArgs(BaseModel):
+    """Replace the text of an open shared draft (owner or reviewer; the last edit wins)."""
+
+    model_config = ConfigDict(extra="forbid")
+    draft_id: ClientId
+    body: DraftText
+
+
+class DraftCommentArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: ClientId  # UUIDv7 made by the client
+    draft_id: ClientId
+    body: DraftText
+
+
+class DraftSendArgs(BaseModel):
+    """The owner sends the shared draft's current text as a message on its ticket."""
+
+    model_config = ConfigDict(extra="forbid")
+    draft_id: ClientId
+    message_id: ClientId  # UUIDv7 of the message made by the client
+
+
 # Mutation name -> argument model. Later features add their names here.
 ARGUMENTS: dict[str, type[BaseModel]] = {
     "ticket.update": TicketUpdateArgs,
@@ -213,6 +252,10 @@ ARGUMENTS: dict[str, type[BaseModel]] = {
     "swarm.leave": SwarmLeaveArgs,
     "swarm.close": SwarmCloseArgs,
     "ticket.merge": TicketMergeArgs,
+    "draft.share": DraftShareArgs,
+    "draft.edit": DraftEditArgs,
+    "draft.comment": DraftCommentArgs,
+    "draft.send": DraftSendArgs,
 }
 
 
@@ -382,4 +425,8 @@ MutationName = Literal[
     "swarm.leave",
     "swarm.close",
     "ticket.merge",
+    "draft.share",
+    "draft.edit",
+    "draft.comment",
+    "draft.send",
 ]

@@ -386,6 +386,10 @@ from agentdesk.server.merge import HANDLERS as MERGE_HANDLERS  # noqa: E402
 
 HANDLERS.update(MERGE_HANDLERS)
 
+from agentdesk.server.drafts import HANDLERS as DRAFT_HANDLERS  # noqa: E402
+
+HANDLERS.update(DRAFT_HANDLERS)
+
 
 def apply_mutation(ctx: Context, name: str, raw_args: dict[str, Any]) -> Applied:
     """Run one mutation's rules inside the caller's transaction."""

@@ -19,6 +19,7 @@ from agentdesk.domain.models import (
     Message,
     SatisfactionRating,
     SavedView,
+    SharedDraft,
     Swarm,
     SwarmMessage,
     Ticket,
@@ -28,6 +29,7 @@ from agentdesk.server.wire import table_of
 
 TICKETS = table_of(Ticket)
 SWARMS = table_of(Swarm)
+DRAFTS = table_of(SharedDraft)
 
 
 def visible_tickets(caller: Caller) -> ColumnElement[bool] | None:
@@ -66,6 +68,26 @@ def visible_swarms(caller: Caller, dialect: str) -> ColumnElement[bool] | None:
     return or_(*conditions)
 
 
+def visible_drafts(caller: Caller, dialect: str) -> ColumnElement[bool] | None:
+    """Owner, reviewers, leads of the ticket's group, admins (`drafts.can_see_draft`)."""
+    if caller.is_admin:
+        return None
+    if dialect == "sqlite":
+        reviewer = text(
+            "EXISTS (SELECT 1 FROM json_each(shared_drafts.reviewer_ids) "
+            "WHERE json_each.value = :me)"
+        ).bindparams(me=caller.agent_id)
+    else:
+        reviewer = text(
+            "CAST(shared_drafts.reviewer_ids AS jsonb) @> CAST(:me AS jsonb)"
+        ).bindparams(me=json.dumps([caller.agent_id]))
+    conditions = [DRAFTS.c.owner_id == caller.agent_id, reviewer]
+    if caller.is_lead and caller.group_ids:
+        link = TICKETS.c.id == DRAFTS.c.ticket_id
+        conditions.append(exists().where(link, TICKETS.c.group_id.in_(sorted(caller.group_ids))))
+    return or_(*conditions)  # type: ignore[arg-type]
+
+
 def row_filter(entity: str, caller: Caller, dialect: str) -> ColumnElement[bool] | None:
     """The condition on `entity`'s table limiting a pull to what `caller` may see."""
     if caller.is_admin:
@@ -82,6 +104,8 @@ def row_filter(entity: str, caller: Caller, dialect: str) -> ColumnElement[bool]
         return _ticket_visible_where(caller, TICKETS.c.customer_id == customers.c.id)
     if entity == "swarm":
         return visible_swarms(caller, dialect)
+    if entity == "shared_draft":
+        return visible_drafts(caller, dialect)
     if entity == "swarm_message":
         link = SWARMS.c.id == table_of(SwarmMessage).c.swarm_id
         clause = visible_swarms(caller, dialect)

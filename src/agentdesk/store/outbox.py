@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 from agentdesk.domain.ids import uuid7
 from agentdesk.domain.mutations import MessageAddArgs, MutationError, parse_args
 from agentdesk.domain.timeutil import utcnow
-from agentdesk.store import canned_local, overlay, swarm_local
+from agentdesk.store import canned_local, draft_local, overlay, swarm_local
 from agentdesk.store.codec import ts_text, ts_value
 from agentdesk.store.db import CacheCore, StoreError
 
@@ -135,9 +135,16 @@ class OutboxMixin(CacheCore):
                 entity, entity_id = overlay.mutation_target(
                     name, parsed, None if agent_id is None else int(agent_id)
                 )
-                if name in canned_local.DIRECT or name in swarm_local.DIRECT:  # no confirmed row
+                direct_names = (*canned_local.DIRECT, *swarm_local.DIRECT, *draft_local.DIRECT)
+                if name in direct_names:  # no confirmed row
                     mine = None if agent_id is None else int(agent_id)
-                    direct = canned_local if name in canned_local.DIRECT else swarm_local
+                    direct = (
+                        canned_local
+                        if name in canned_local.DIRECT
+                        else swarm_local
+                        if name in swarm_local.DIRECT
+                        else draft_local
+                    )
                     direct.apply_direct(conn, parsed, mine, now)
                     return (
                         conn.execute(
@@ -336,6 +343,8 @@ class OutboxMixin(CacheCore):
                         canned_local.undo_direct(conn, row["name"], json.loads(row["args"]))
                     if row["name"] in swarm_local.DIRECT:
                         swarm_local.undo_direct(conn, row["name"], json.loads(row["args"]))
+                    if row["name"] in draft_local.DIRECT:
+                        draft_local.undo_direct(conn, row["name"], json.loads(row["args"]))
                     if row["name"] == "message.add":
                         message_id = json.loads(row["args"]).get("id")
                         conn.execute(

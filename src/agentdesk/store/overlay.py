@@ -32,7 +32,7 @@ from agentdesk.domain.mutations import (
     ticket_tags_effect,
     ticket_update_effect,
 )
-from agentdesk.store import canned_local, swarm_local
+from agentdesk.store import canned_local, draft_local, swarm_local
 from agentdesk.store.codec import decode_row, encode_values, ts_value
 from agentdesk.store.schema import ENTITY_TABLES, TABLE_OF
 
@@ -41,7 +41,7 @@ REPLAYABLE = ("pending", "sent")
 
 def mutation_target(name: str, args: BaseModel, agent_id: int | None) -> tuple[str, str]:
     """The (entity, id) a mutation changes in the cache."""
-    canned = canned_local.target(args) or swarm_local.target(args)
+    canned = canned_local.target(args) or swarm_local.target(args) or draft_local.target(args)
     if canned is not None:
         return canned
     if isinstance(args, AvailabilityArgs):
@@ -86,11 +86,18 @@ def mutation_changes(
         return canned
     elif (swarm := swarm_local.changes(row, args, now)) is not None:
         return swarm
+    elif (draft := draft_local.changes(row, args, now, _my_agent_id(conn))) is not None:
+        return draft
     else:
         raise ValueError(f"no local effect for mutation {name}")
     if not changes:
         return {}
     return follow_up_changes(row, changes, now, _sla_targets(conn, row))
+
+
+def _my_agent_id(conn: sqlite3.Connection) -> int | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'agent_id'").fetchone()
+    return None if row is None or row[0] is None else int(row[0])
 
 
 def read_row(conn: sqlite3.Connection, entity: str, entity_id: str) -> dict[str, Any] | None:

@@ -239,7 +239,8 @@ _TOKENIZER = "tokenize = 'unicode61 remove_diacritics 2'"
 def _migrate_1(conn: sqlite3.Connection) -> None:
     """Version 1: synced tables, tags, FTS, meta, outbox, conflicts, shadow rows."""
     for entity in ENTITY_TABLES:
-        conn.execute(_create_synced_table(entity))
+        if entity not in LATER_ENTITIES:
+            conn.execute(_create_synced_table(entity))
     conn.execute(
         "CREATE TABLE ticket_tags (tag TEXT NOT NULL, ticket_id INTEGER NOT NULL, "
         "PRIMARY KEY (tag, ticket_id)) WITHOUT ROWID"
@@ -367,6 +368,18 @@ def _migrate_8(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_9(conn: sqlite3.Connection) -> None:
+    """Version 9: drafts shared for review (the `shared_draft` entity)."""
+    conn.execute(_create_synced_table("shared_draft"))
+    conn.execute(SHARED_DRAFTS_INDEX)
+
+
+# Synced entities added after version 1: their own migration creates their table.
+LATER_ENTITIES = frozenset({"shared_draft"})
+SHARED_DRAFTS_INDEX = (
+    "CREATE INDEX IF NOT EXISTS shared_drafts_by_ticket ON shared_drafts(ticket_id, status)"
+)
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migrate_1,
     _migrate_2,
@@ -376,5 +389,6 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migrate_6,
     _migrate_7,
     _migrate_8,
+    _migrate_9,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
