@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from agentdesk.domain.enums import Availability, Role
 from agentdesk.domain.routing import matching_skills, ticket_skills
 from agentdesk.domain.text import one_line
-from agentdesk.store.reports import AgentLoad, Workload
 from agentdesk.tui.screens.dialogs import DIALOG_CSS, ChoiceDialog
+
+if TYPE_CHECKING:  # type-only: the reports module is not needed for the first frame
+    from agentdesk.store.reports import AgentLoad, Workload
 
 UNASSIGNED = -1  # the picker's value for "nobody" (same as the app's)
 
