@@ -555,6 +555,7 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, UndoMixin
                 self.action_cycle_availability,
             ),
             PaletteCommand("Swarms: open the swarms list", "key: w", self.action_swarms),
+            PaletteCommand("Shared drafts: open the reviews list", "key: R", self.action_reviews),
             PaletteCommand(
                 "Swarm: start one on the open ticket", "key: S", self.action_start_swarm
             ),

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 SWARM_BINDINGS: list[BindingType] = [
     Binding("S", "start_swarm", "Start swarm", show=False, id="app.swarm_start"),
     Binding("w", "swarms", "Swarms", show=False, id="app.swarms"),
+    Binding("R", "reviews", "Shared drafts", show=False, id="app.reviews"),
 ]
 
 
@@ -123,6 +124,11 @@ class SwarmActionsMixin:
 
         if not isinstance(app.screen, SwarmListScreen):
             app.push_screen(SwarmListScreen())
+
+    def action_reviews(self) -> None:
+        from agentdesk.tui import drafts_flow
+
+        drafts_flow.open_reviews(self._desk)
 
     # -- realtime -------------------------------------------------------------------------
 

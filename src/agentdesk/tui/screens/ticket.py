@@ -30,7 +30,7 @@ from agentdesk.domain.enums import SlaState
 from agentdesk.domain.mutations import MAX_BODY_CHARS
 from agentdesk.domain.text import one_line
 from agentdesk.store import StoreError
-from agentdesk.tui import macro_flow, merge_flow
+from agentdesk.tui import drafts_flow, macro_flow, merge_flow
 from agentdesk.tui.collision import replies_since
 from agentdesk.tui.presence_app import UNKNOWN as UNKNOWN_PRESENCE
 from agentdesk.tui.queue_model import QueueWindow
@@ -86,6 +86,8 @@ class Composer(Vertical):
         Binding("ctrl+s", "send", "Send", id="composer.send"),
         Binding("ctrl+e", "edit_external", "Edit in $EDITOR", id="composer.editor"),
         Binding("ctrl+t", "macro", "Canned response", id="composer.macro"),
+        # Composer focus wins over the app's ctrl+r (sync now: palette, or ctrl+r elsewhere).
+        Binding("ctrl+r", "share", "Share for review", id="composer.share"),
         Binding("escape", "close", "Close composer", id="composer.close"),
     ]
 
@@ -93,7 +95,10 @@ class Composer(Vertical):
 
     def compose(self) -> ComposeResult:
         yield self._text_area
-        yield Label("ctrl+s send · ctrl+e $EDITOR · esc close (draft kept)", id="composer-hint")
+        yield Label(
+            "ctrl+s send · ctrl+r share for review · ctrl+e $EDITOR · esc close (draft kept)",
+            id="composer-hint",
+        )
 
     @property
     def text_area(self) -> TextArea:
@@ -141,6 +146,11 @@ class Composer(Vertical):
         screen = self.screen
         if isinstance(screen, TicketScreen):
             screen.action_macro()
+
+    def action_share(self) -> None:
+        screen = self.screen
+        if isinstance(screen, TicketScreen):
+            drafts_flow.share_from_composer(screen)
 
 
 class TicketScreen(Screen[None]):
