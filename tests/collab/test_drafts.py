@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from agentdesk.domain.ids import uuid7
 from agentdesk.store import draft_queries
 from synckit import build_world
 
 
-async def test_shared_draft_round_trips_with_edits_and_comments(tmp_path: Path) -> None:
-    world = await build_world(tmp_path, tickets=2)
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str | None:
+    """None: the world's SQLite file; else a fresh PostgreSQL database."""
+    return None if request.param == "sqlite" else str(request.getfixturevalue("postgres_url"))
+
+
+async def test_shared_draft_round_trips_with_edits_and_comments(
+    tmp_path: Path, db_url: str | None
+) -> None:
+    world = await build_world(tmp_path, db_url, tickets=2)
     ticket_id = world.ticket_ids[0]
     alice, bob = world.client("alice"), world.client("bob")
     await alice.sync()
@@ -64,10 +74,17 @@ async def test_shared_draft_round_trips_with_edits_and_comments(tmp_path: Path) 
     assert draft_queries.shared_draft(alice.cache, draft_id)["status"] == "sent"
     for client in (alice, bob):
         await client.close()
+    reopened = world.client("bob")  # the same cache file: the draft survives a restart
+    assert draft_queries.shared_draft(reopened.cache, draft_id)["comments"][0]["body"] == (
+        "Be specific."
+    )
+    await reopened.close()
 
 
-async def test_shared_draft_is_seen_only_by_owner_reviewers_and_leads(tmp_path: Path) -> None:
-    world = await build_world(tmp_path, tickets=2)
+async def test_shared_draft_is_seen_only_by_owner_reviewers_and_leads(
+    tmp_path: Path, db_url: str | None
+) -> None:
+    world = await build_world(tmp_path, db_url, tickets=2)
     alice = world.client("alice")
     await alice.sync()
     alice.cache.record_mutation(
