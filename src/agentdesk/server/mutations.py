@@ -29,6 +29,7 @@ from agentdesk.domain.models import (
     Group,
     Message,
     SatisfactionRating,
+    SharedDraft,
     SlaPolicy,
     Swarm,
     SwarmMessage,
@@ -81,6 +82,7 @@ GROUPS = table_of(Group)
 CUSTOMERS = table_of(Customer)
 RATINGS = table_of(SatisfactionRating)
 SWARMS = table_of(Swarm)
+DRAFTS = table_of(SharedDraft)
 SWARM_MESSAGES = table_of(SwarmMessage)
 POLICIES = table_of(SlaPolicy)
 CLIENTS = table_of(SyncClient)
@@ -243,7 +245,8 @@ def _record_access_loss(
 
 
 def _touch_dependents(ctx: Context, ticket: dict[str, Any], version: int) -> None:
-    """Who may see the ticket changed: re-send its thread, ratings, swarms and customer."""
+    """Who may see the ticket changed: re-send its thread, ratings, swarms, shared drafts
+    and customer."""
     conn, ticket_id = ctx.conn, ticket["id"]
     conn.execute(update(MESSAGES).where(MESSAGES.c.ticket_id == ticket_id).values(version=version))
     conn.execute(update(RATINGS).where(RATINGS.c.ticket_id == ticket_id).values(version=version))
@@ -254,6 +257,7 @@ def _touch_dependents(ctx: Context, ticket: dict[str, Any], version: int) -> Non
         .values(version=version)
     )
     conn.execute(update(SWARMS).where(SWARMS.c.ticket_id == ticket_id).values(version=version))
+    conn.execute(update(DRAFTS).where(DRAFTS.c.ticket_id == ticket_id).values(version=version))
     conn.execute(
         update(CUSTOMERS).where(CUSTOMERS.c.id == ticket["customer_id"]).values(version=version)
     )
