@@ -3,12 +3,8 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-import httpx
-from textual.pilot import Pilot
 from textual.widgets import Input, SelectionList
 
 from agentdesk.config import load_config
@@ -16,38 +12,11 @@ from agentdesk.domain.ids import uuid7
 from agentdesk.server.embedded import EmbeddedServer
 from agentdesk.store import Cache
 from agentdesk.sync.engine import SyncEngine
-from agentdesk.sync.reference import ReferenceBackend
 from agentdesk.tui.app import AgentDeskApp
 from agentdesk.tui.screens.swarm import SwarmListScreen, SwarmRoomScreen
 from agentdesk.tui.screens.swarm_start import StartSwarmScreen
-from synckit import World, build_world
-
-
-async def until(pilot: Pilot[object], check: Callable[[], object], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        await pilot.pause()
-        if check():
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await pilot.pause(0.02)
-
-
-def screen_text(pilot: Pilot[object]) -> str:
-    strips = pilot.app.screen._compositor.render_strips()  # type: ignore[attr-defined]
-    return "\n".join(strip.text for strip in strips)
-
-
-def desk_app(world: World, server: EmbeddedServer, who: str) -> AgentDeskApp:
-    cache = Cache.open(world.tmp / f"{who}-tui.sqlite3")
-    cache.set_agent_id(world.people[who].id)
-    backend = ReferenceBackend(
-        server.url, world.people[who].token, cache.client_id, timeout=httpx.Timeout(10)
-    )
-    # An hour between polls: only realtime events (and local writes) move things along.
-    engine = SyncEngine(cache, backend, poll_interval=3600)
-    return AgentDeskApp(cache, engine, config=load_config())
+from collab.collabkit import desk_app, screen_text, until
+from synckit import build_world
 
 
 def notified(app: AgentDeskApp, text: str) -> bool:
