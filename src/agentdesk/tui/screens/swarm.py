@@ -10,6 +10,7 @@ the outbox (shown as pending until confirmed) and arrive in realtime for the oth
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
@@ -17,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -141,6 +143,11 @@ class SwarmRoomScreen(Screen[None]):
     async def refresh_data(self) -> None:
         if not getattr(self, "_mounted", False):
             return  # on_mount shows everything
+        # While the app shuts down, children go before the screen's unmount: nothing to show.
+        with contextlib.suppress(NoMatches):
+            await self._show_room()
+
+    async def _show_room(self) -> None:
         cache = self.desk.cache
         self.swarm = swarm_queries.swarm(cache, self.swarm_id)
         if self.swarm is None:
@@ -332,6 +339,10 @@ class SwarmListScreen(Screen[None]):
     async def refresh_data(self) -> None:
         if not getattr(self, "_mounted", False):
             return  # on_mount shows everything
+        with contextlib.suppress(NoMatches):  # children gone while the app shuts down
+            await self._show_list()
+
+    async def _show_list(self) -> None:
         rows = swarm_queries.swarms(self.desk.cache, include_closed=self.include_closed)
         options = self.query_one(OptionList)
         highlighted = options.highlighted
