@@ -221,13 +221,14 @@ class SyncEngine:
             try:
                 for start in range(0, len(rows), self.push_batch):
                     chunk = rows[start : start + self.push_batch]
-                    local = [r for r in chunk if self._local_only(r.name)]
+                    local_families = self._local_entities()
+                    local = [r for r in chunk if r.name.partition(".")[0] in local_families]
                     if local:
                         # Kept in this cache only: the backend has nowhere to put them.
                         kept = [MutationResult(r.id, "applied") for r in local]
                         await asyncio.to_thread(self.cache.record_results, kept, ack_by_pull=False)
                         report.results.extend(kept)
-                        chunk = [r for r in chunk if not self._local_only(r.name)]
+                        chunk = [r for r in chunk if r not in local]
                         if not chunk:
                             continue
                     batch = [OutgoingMutation(id=r.id, name=r.name, args=r.args) for r in chunk]
@@ -252,18 +253,10 @@ class SyncEngine:
                 if recording is not None:
                     await self._finish_recording(recording)
 
-    def _local_only(self, name: str) -> bool:
-        """Mutations of a feature the backend lacks but the cache can keep on its own.
-
-        Canned responses are a local library on backends without SERVER_MACROS (Request
-        Tracker): creating, editing and using them must neither fail nor reach the backend.
-        """
-        prefix = name.partition(".")[0]
-        needed = LOCAL_LIBRARY_FEATURES.get(prefix)
-        return needed is not None and needed not in self.backend.capabilities
-
     def _local_entities(self) -> set[str]:
-        """Entities this cache keeps as a local library (not to be wiped by a re-bootstrap)."""
+        """Entities this cache keeps as a local library: their mutations are never pushed and
+        a re-bootstrap does not wipe them. Canned responses are such a library on backends
+        without SERVER_MACROS (Request Tracker)."""
         return {
             family
             for family, needed in LOCAL_LIBRARY_FEATURES.items()
