@@ -160,6 +160,8 @@ def test_killed_while_composing_the_draft_is_back(cli, world: World) -> None:
         term.keys("Enter")
         term.wait_for(lambda: "Reply" in term.screen(), "the ticket")
         term.keys("r")
+        # Type only once the composer is there: earlier keys would act on the ticket screen.
+        term.wait_for(lambda: "ctrl+s send" in term.screen().lower(), "the composer")
         term.type("a draft that survives SIGKILL")
         term.wait_for(
             lambda: (

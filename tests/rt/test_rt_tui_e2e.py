@@ -108,6 +108,8 @@ def test_reply_from_the_tui_reaches_rt_once(
     send(tmux_session, "2")  # Unassigned in my groups: the queues alice sees on RT
     wait_for(lambda: subject in capture(tmux_session), "the RT ticket in the queue", tmux_session)
     send(tmux_session, "/")  # search narrows the list to this ticket
+    # Type only once the box is there: keys sent before it has focus would go to the list.
+    wait_for(lambda: "search: words" in capture(tmux_session), "the search box", tmux_session)
     send(tmux_session, "-l", subject.split()[-1])
     wait_for(
         lambda: f"search: {subject.split()[-1]}" in capture(tmux_session),
