@@ -196,6 +196,35 @@ class TicketMergeArgs(BaseModel):
     force: bool = False
 
 
+class UnmergeSource(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ticket_id: int
+    status: Status | None = None  # the status it had before the merge (None: leave it)
+
+
+class TicketUnmergeArgs(BaseModel):
+    """Undo a merge: each source leaves `target_id` and gets its status back (from closed).
+
+    Per source: not merged any more is a no-op; merged into another ticket since, or a
+    status someone changed since, is a conflict (nothing is undone blindly).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    target_id: int
+    sources: Annotated[list[UnmergeSource], Field(min_length=1, max_length=MAX_MERGE_SOURCES)]
+
+
+class VoidArgs(BaseModel):
+    """A withdrawn mutation: it keeps its place in the client's sequence and does nothing.
+
+    The client turns a still-unsent mutation into this (undo of a reply that has not left),
+    so mutation ids stay gap-free; `withdrawn` names what it was, for the record.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    withdrawn: Annotated[str, StringConstraints(max_length=64)] = ""
+
+
 # -- shared drafts (review before sending); server rules in agentdesk.server.drafts ---------
 
 DraftText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_BODY_CHARS)]
@@ -252,6 +281,8 @@ ARGUMENTS: dict[str, type[BaseModel]] = {
     "swarm.leave": SwarmLeaveArgs,
     "swarm.close": SwarmCloseArgs,
     "ticket.merge": TicketMergeArgs,
+    "ticket.unmerge": TicketUnmergeArgs,
+    "mutation.void": VoidArgs,
     "draft.share": DraftShareArgs,
     "draft.edit": DraftEditArgs,
     "draft.comment": DraftCommentArgs,
@@ -425,6 +456,8 @@ MutationName = Literal[
     "swarm.leave",
     "swarm.close",
     "ticket.merge",
+    "ticket.unmerge",
+    "mutation.void",
     "draft.share",
     "draft.edit",
     "draft.comment",

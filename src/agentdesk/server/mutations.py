@@ -45,6 +45,7 @@ from agentdesk.domain.mutations import (
     TicketEffect,
     TicketTagsArgs,
     TicketUpdateArgs,
+    VoidArgs,
     field_outcome,
     follow_up_changes,
     message_effect_on_ticket,
@@ -369,7 +370,13 @@ def agent_availability(ctx: Context, args: AvailabilityArgs) -> Applied:
     return Applied({"outcome": "applied"}, version)
 
 
+def mutation_void(ctx: Context, args: VoidArgs) -> Applied:
+    """A mutation the client withdrew before sending it: nothing to do, the id is used up."""
+    return Applied({"outcome": "applied"})
+
+
 HANDLERS: dict[str, Callable[[Context, Any], Applied]] = {
+    "mutation.void": mutation_void,
     "ticket.update": ticket_update,
     "ticket.assign": ticket_assign,
     "ticket.tags": ticket_tags,
