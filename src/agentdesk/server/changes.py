@@ -25,14 +25,26 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import Connection, Table, and_, exists, func, or_, select, text
 
-from agentdesk.domain.models import Message, SatisfactionRating, Ticket
+from agentdesk.domain.models import (
+    Message,
+    SatisfactionRating,
+    SharedDraft,
+    Swarm,
+    SwarmMessage,
+    Ticket,
+)
 from agentdesk.server.auth import CurrentCaller
 from agentdesk.server.permissions import Caller
 from agentdesk.server.problems import Problem, responses
 from agentdesk.server.rowjson import data_expression, encode_str, id_encoder
 from agentdesk.server.state import ServerState, server_state
 from agentdesk.server.tables import SyncClient, TicketAccessLoss, Tombstone
-from agentdesk.server.visibility import row_filter, visible_tickets
+from agentdesk.server.visibility import (
+    row_filter,
+    visible_drafts,
+    visible_swarms,
+    visible_tickets,
+)
 from agentdesk.server.wire import TABLES, table_of
 
 DEFAULT_LIMIT = 1000
@@ -46,6 +58,9 @@ LOSSES = table_of(TicketAccessLoss)
 TICKETS = table_of(Ticket)
 MESSAGES = table_of(Message)
 RATINGS = table_of(SatisfactionRating)
+DRAFTS = table_of(SharedDraft)
+SWARMS = table_of(Swarm)
+SWARM_MESSAGES = table_of(SwarmMessage)
 
 router = APIRouter(prefix="/v1", tags=["sync"])
 
@@ -154,33 +169,44 @@ def _tombstone_stream(conn: Connection, order: int, after: int, limit: int) -> I
 def _access_loss_stream(
     conn: Connection, caller: Caller, order: int, after: int, limit: int
 ) -> Iterator[_Item]:
-    """Deletions of tickets (with their messages and ratings) the caller can no longer see."""
+    """Deletions of what the caller can no longer see after a ticket left them: the ticket
+    with its messages and ratings, and (for a lead who saw them through the ticket's group)
+    its shared drafts, swarms and swarm messages they are not owner, reviewer or member of."""
     if caller.is_admin or after == 0:  # admins see everything; a first sync has nothing to drop
         return
     lost_by = LOSSES.c.agent_id == caller.agent_id
-    if caller.group_ids:
-        lost_by = or_(lost_by, LOSSES.c.group_id.in_(sorted(caller.group_ids)))
+    group_ids = sorted(caller.group_ids)
+    if group_ids:
+        lost_by = or_(lost_by, LOSSES.c.group_id.in_(group_ids))
     visible = visible_tickets(caller)
     still_visible = exists().where(TICKETS.c.id == LOSSES.c.ticket_id, visible)
+    # a lead saw the ticket's drafts and swarms through its group: losing the group loses
+    # them even while the ticket itself stays visible (assigned to the lead)
+    group_sight = caller.is_lead and bool(group_ids)
+    wanted = ~still_visible
+    if group_sight:
+        wanted = or_(wanted, LOSSES.c.group_id.in_(group_ids))
     version, pk = LOSSES.c.version, LOSSES.c.id
     size = min(limit + 1, FIRST_CHUNK)
     last: tuple[int, int] | None = None
-    dropped: set[int] = set()  # a ticket lost twice within one page is deleted once
+    dropped: set[tuple[str, int]] = set()  # a ticket lost twice within one page: once
     while True:
-        query = select(pk, version, LOSSES.c.ticket_id).where(lost_by, ~still_visible)
+        query = select(
+            pk, version, LOSSES.c.ticket_id, LOSSES.c.group_id, still_visible.label("seen")
+        ).where(lost_by, wanted)
         if last is None:
             query = query.where(version > after)
         else:
             query = query.where(version >= last[0], or_(version > last[0], pk > last[1]))
         rows = conn.execute(query.order_by(version, pk).limit(size)).all()
-        for loss_id, loss_version, ticket_id in rows:
-            if ticket_id in dropped:
-                continue
-            dropped.add(ticket_id)
-            deletions = [("ticket", str(ticket_id))]
-            for entity, table in (("message", MESSAGES), ("satisfaction_rating", RATINGS)):
-                ids = conn.execute(select(table.c.id).where(table.c.ticket_id == ticket_id))
-                deletions += [(entity, _json_id(row_id)) for row_id in ids.scalars()]
+        for loss_id, loss_version, ticket_id, group_id, seen in rows:
+            deletions: list[tuple[str, str]] = []
+            if not seen and ("ticket", ticket_id) not in dropped:
+                dropped.add(("ticket", ticket_id))
+                deletions += _lost_ticket_rows(conn, ticket_id)
+            if group_sight and group_id in caller.group_ids and ("side", ticket_id) not in dropped:
+                dropped.add(("side", ticket_id))
+                deletions += _lost_side_rows(conn, caller, ticket_id)
             for position, (entity, id_json) in enumerate(deletions):
                 text_ = (
                     f'{{"entity":"{entity}","id":{id_json},'
@@ -191,6 +217,38 @@ def _access_loss_stream(
             return
         last = (rows[-1][1], rows[-1][0])
         size = min(size * 4, limit + 1)
+
+
+def _lost_ticket_rows(conn: Connection, ticket_id: int) -> list[tuple[str, str]]:
+    """The ticket, its messages and ratings, as (entity, JSON id) deletions."""
+    deletions = [("ticket", str(ticket_id))]
+    for entity, table in (("message", MESSAGES), ("satisfaction_rating", RATINGS)):
+        ids = conn.execute(select(table.c.id).where(table.c.ticket_id == ticket_id))
+        deletions += [(entity, _json_id(row_id)) for row_id in ids.scalars()]
+    return deletions
+
+
+def _lost_side_rows(conn: Connection, caller: Caller, ticket_id: int) -> list[tuple[str, str]]:
+    """The ticket's shared drafts and swarms (with their messages) the caller cannot see now."""
+    dialect = conn.dialect.name
+    deletions: list[tuple[str, str]] = []
+    drafts = select(DRAFTS.c.id).where(DRAFTS.c.ticket_id == ticket_id)
+    draft_rule = visible_drafts(caller, dialect)
+    if draft_rule is not None:
+        drafts = drafts.where(~draft_rule)
+    deletions += [("shared_draft", _json_id(row_id)) for row_id in conn.execute(drafts).scalars()]
+    swarms = select(SWARMS.c.id).where(SWARMS.c.ticket_id == ticket_id)
+    swarm_rule = visible_swarms(caller, dialect)
+    if swarm_rule is not None:
+        swarms = swarms.where(~swarm_rule)
+    swarm_ids = list(conn.execute(swarms.order_by(SWARMS.c.id)).scalars())
+    deletions += [("swarm", _json_id(row_id)) for row_id in swarm_ids]
+    if swarm_ids:
+        chat = select(SWARM_MESSAGES.c.id).where(SWARM_MESSAGES.c.swarm_id.in_(swarm_ids))
+        deletions += [
+            ("swarm_message", _json_id(row_id)) for row_id in conn.execute(chat).scalars()
+        ]
+    return deletions
 
 
 def _json_id(value: Any) -> str:
