@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "agentdesk.cli.admin",
     "agentdesk.cli.report",
     "agentdesk.cli.swarm",
+    "agentdesk.cli.drafts",
 )
 
 
