@@ -146,3 +146,15 @@ def test_reviewers_by_name_and_id_and_bad_draft_ids(cli: Cli, cli_world: World) 
     usage = cli("--profile", "alice", "draft", "share", str(first_ticket), "--body", "x")
     assert usage.code == 2  # --to is required
     assert cli("--profile", "alice", "outbox", "--json").json()["mutations"] == []
+
+
+def test_backends_without_shared_drafts_say_so(cli: Cli, cli_world: World) -> None:
+    from agentdesk import profiles
+
+    profiles.upsert(
+        profiles.Profile("tracker", "https://rt.example.test", "a@example.com", backend="rt")
+    )
+    for argv in (("list",), ("send", "x"), ("share", "1", "--to", "a@b", "--body", "hi")):
+        result = cli("--profile", "tracker", "draft", *argv)
+        assert result.code == 1
+        assert result.err == "agentdesk: shared drafts are not available on the rt backend\n"
