@@ -1,4 +1,5 @@
-"""`agentdesk ticket merge SOURCE... --into TARGET [--force]`."""
+"""`agentdesk ticket merge SOURCE... --into TARGET [--force]` and
+`agentdesk ticket unmerge SOURCE... --from TARGET [--status STATUS]`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import argparse
 from agentdesk.cli import account
 from agentdesk.cli.client import _finish_write, _no_sync, _ticket_id, _write
 from agentdesk.cli.session import open_cache
-from agentdesk.store.merge import queue_merge
+from agentdesk.domain.enums import Status
+from agentdesk.store.merge import queue_merge, queue_unmerge
 
 
 def register_action(actions: argparse._SubParsersAction) -> None:
@@ -20,6 +22,19 @@ def register_action(actions: argparse._SubParsersAction) -> None:
     merge.add_argument("--force", action="store_true", help="different customers (leads only)")
     _no_sync(merge)
     merge.set_defaults(handler=run_merge)
+    unmerge = actions.add_parser(
+        "unmerge", help="take merged tickets out of their target again (reopened)"
+    )
+    unmerge.add_argument("sources", nargs="+", type=_ticket_id, metavar="SOURCE")
+    unmerge.add_argument("--from", dest="target", required=True, type=_ticket_id, metavar="TARGET")
+    unmerge.add_argument(
+        "--status",
+        default=Status.OPEN.value,
+        choices=[s.value for s in Status],
+        help="the status the sources get back (default: open)",
+    )
+    _no_sync(unmerge)
+    unmerge.set_defaults(handler=run_unmerge)
 
 
 def run_merge(args: argparse.Namespace) -> int:
@@ -29,3 +44,14 @@ def run_merge(args: argparse.Namespace) -> int:
         sources = ", ".join(f"#{s}" for s in args.sources)
         print(f"merging {sources} into #{args.into}")
         return _finish_write(profile, cache, [mutation_id], args.no_sync)
+
+
+def run_unmerge(args: argparse.Namespace) -> int:
+    profile = account.resolve_profile(args.profile)
+    with open_cache(profile) as cache:
+        mutation_ids = _write(
+            lambda: queue_unmerge(cache, args.sources, args.target, status=args.status)
+        )
+        sources = ", ".join(f"#{s}" for s in args.sources)
+        print(f"unmerging {sources} from #{args.target}")
+        return _finish_write(profile, cache, mutation_ids, args.no_sync)

@@ -196,22 +196,17 @@ class TicketMergeArgs(BaseModel):
     force: bool = False
 
 
-class UnmergeSource(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    ticket_id: int
-    status: Status | None = None  # the status it had before the merge (None: leave it)
-
-
 class TicketUnmergeArgs(BaseModel):
-    """Undo a merge: each source leaves `target_id` and gets its status back (from closed).
+    """Undo a merge for one source: it leaves `target_id` and gets `status` back (from closed).
 
-    Per source: not merged any more is a no-op; merged into another ticket since, or a
-    status someone changed since, is a conflict (nothing is undone blindly).
+    Not merged any more is a no-op; merged into another ticket since, or a status someone
+    changed since, is a conflict on that field (nothing is undone blindly).
     """
 
     model_config = ConfigDict(extra="forbid")
-    target_id: int
-    sources: Annotated[list[UnmergeSource], Field(min_length=1, max_length=MAX_MERGE_SOURCES)]
+    ticket_id: int  # the source ticket
+    target_id: int  # the ticket it was merged into
+    status: Status | None = None  # the status it had before the merge (None: leave it)
 
 
 class VoidArgs(BaseModel):

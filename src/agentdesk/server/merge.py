@@ -9,6 +9,11 @@ Refused: merging a ticket into itself or into a ticket that was itself merged, a
 already merged elsewhere, tickets the caller may not change, and tickets of different
 customers unless `force` by a lead or admin. Re-merging a source already in the target is
 a no-op, so a re-sent merge changes nothing.
+
+`ticket.unmerge` undoes a merge (undo, `u`): each source leaves the target, gets back the
+status it had (if still closed), and both tickets get a note. A source no longer merged is
+a no-op; one merged into another ticket since, or reopened to another status by someone
+else, is a per-field conflict: nothing is undone blindly.
 """
 
 from __future__ import annotations
@@ -20,8 +25,22 @@ from sqlalchemy import insert, update
 from agentdesk.domain.enums import Status
 from agentdesk.domain.ids import uuid7
 from agentdesk.domain.models import Message, Ticket
-from agentdesk.domain.mutations import TicketMergeArgs, follow_up_changes
-from agentdesk.server.mutations import Applied, Context, Rejected, _load_ticket, _policy_targets
+from agentdesk.domain.mutations import (
+    FieldConflict,
+    FieldRule,
+    TicketMergeArgs,
+    TicketUnmergeArgs,
+    field_outcome,
+    follow_up_changes,
+)
+from agentdesk.server.mutations import (
+    Applied,
+    Context,
+    Rejected,
+    _load_ticket,
+    _outcome,
+    _policy_targets,
+)
 from agentdesk.server.permissions import can_change_ticket, change_denied_reason
 from agentdesk.server.wire import table_of
 
@@ -106,4 +125,40 @@ def ticket_merge(ctx: Context, args: TicketMergeArgs) -> Applied:
     return Applied({"outcome": "applied"}, version)
 
 
-HANDLERS = {"ticket.merge": ticket_merge}
+def ticket_unmerge(ctx: Context, args: TicketUnmergeArgs) -> Applied:
+    source = _load_ticket(ctx, args.ticket_id)
+    merged_into = source.get("merged_into_id")
+    if merged_into is None:
+        return Applied({"outcome": "applied"})  # not merged (any more): a repeated unmerge
+    if merged_into != args.target_id:
+        conflict = FieldConflict("merged_into_id", args.target_id, None, merged_into)
+        return Applied(_outcome([conflict]))
+    target = _load_ticket(ctx, args.target_id)
+    for ticket in (source, target):
+        if not can_change_ticket(ctx.caller, ticket):
+            raise Rejected(change_denied_reason(ctx.caller))
+    conflicts: list[FieldConflict] = []
+    changes: dict[str, Any] = {"merged_into_id": None}
+    if args.status is not None:
+        rule = field_outcome(source.get("status"), Status.CLOSED, args.status)
+        if rule is FieldRule.APPLY:
+            changes["status"] = args.status
+        elif rule is FieldRule.CONFLICT:
+            conflicts.append(FieldConflict("status", Status.CLOSED, args.status, source["status"]))
+    version = ctx.version()
+    values = follow_up_changes(source, changes, ctx.now, _policy_targets(ctx, source))
+    ctx.conn.execute(
+        update(TICKETS).where(TICKETS.c.id == source["id"]).values(**values, version=version)
+    )
+    _note(ctx, source, f"Unmerged from #{target['id']} “{_subject(target)}”", version)
+    note = f"Unmerged #{source['id']} “{_subject(source)}” from this ticket"
+    _note(ctx, target, note, version)
+    ctx.conn.execute(
+        update(TICKETS)
+        .where(TICKETS.c.id == target["id"])
+        .values(updated_at=ctx.now, version=version)
+    )
+    return Applied(_outcome(conflicts), version)
+
+
+HANDLERS = {"ticket.merge": ticket_merge, "ticket.unmerge": ticket_unmerge}

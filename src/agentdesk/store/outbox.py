@@ -279,11 +279,53 @@ class OutboxMixin(CacheCore):
     # ---- for the sync engine -------------------------------------------------------------
 
     def pending_mutations(self, limit: int = 500) -> list[OutboxRow]:
-        """Mutations to push, oldest first (state `pending`)."""
-        rows = self.conn.execute(
-            "SELECT * FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?", (limit,)
-        ).fetchall()
+        """Mutations to push, oldest first (state `pending`).
+
+        The rows returned are *claimed* (meta `claimed_through`, in the same transaction):
+        from now on the backend may have them, so `withdraw_mutation` refuses them.
+        """
+        with self.write() as conn:
+            rows = conn.execute(
+                "SELECT * FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?", (limit,)
+            ).fetchall()
+            if rows:
+                claimed = int(self._get_meta(conn, "claimed_through") or 0)
+                if rows[-1]["id"] > claimed:
+                    self._set_meta(conn, "claimed_through", str(rows[-1]["id"]))
         return [_outbox_row(r) for r in rows]
+
+    def withdraw_mutation(self, mutation_id: int) -> bool:
+        """Take back a mutation no push has picked up yet; False when it may have left.
+
+        The row stays (mutation ids must reach the backend without gaps) but becomes a
+        `mutation.void`, which the backend applies as nothing; a withdrawn reply's local
+        message is removed and the ticket shown without its effect.
+        """
+        with self.write() as conn:
+            row = conn.execute(
+                "SELECT * FROM outbox WHERE id = ? AND state = 'pending'", (mutation_id,)
+            ).fetchone()
+            claimed = int(self._get_meta(conn, "claimed_through") or 0)
+            if row is None or mutation_id <= claimed:
+                return False
+            if row["name"] == "mutation.void":
+                return True
+            conn.execute(
+                "UPDATE outbox SET name = 'mutation.void', args = ? WHERE id = ?",
+                (_json({"withdrawn": row["name"]}), mutation_id),
+            )
+            args = json.loads(row["args"])
+            for direct in (canned_local, swarm_local, draft_local):
+                if row["name"] in direct.DIRECT:
+                    direct.undo_direct(conn, row["name"], args)
+            if row["name"] == "message.add":
+                conn.execute(
+                    "DELETE FROM messages WHERE id = ? AND local_state = 'pending'",
+                    (args.get("id"),),
+                )
+            if row["entity"] is not None:
+                overlay.rebase(conn, row["entity"], row["entity_id"])
+        return True
 
     def record_results(self, results: Sequence[ResultLike], *, ack_by_pull: bool = True) -> None:
         """Store the backend's definite outcomes (one transaction).
@@ -444,6 +486,12 @@ class OutboxMixin(CacheCore):
         return new_id
 
     def _requeue_mine(self, conflict: ConflictRow) -> int | None:
+        if conflict.field == "merged_into_id" and conflict.ticket_id is not None:
+            # an unmerge found the ticket merged elsewhere since: "mine" takes it out of there
+            if conflict.theirs is None:
+                return None
+            args = {"ticket_id": conflict.ticket_id, "target_id": conflict.theirs}
+            return self.record_mutation("ticket.unmerge", args)
         name = _CONFLICT_MUTATION.get(conflict.field)
         if name is None or conflict.ticket_id is None:
             raise StoreError(f"cannot re-apply a conflict on {conflict.field!r}")

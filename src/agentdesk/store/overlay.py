@@ -23,7 +23,9 @@ from agentdesk.domain.mutations import (
     TicketAssignArgs,
     TicketMergeArgs,
     TicketTagsArgs,
+    TicketUnmergeArgs,
     TicketUpdateArgs,
+    VoidArgs,
     field_outcome,
     follow_up_changes,
     message_effect_on_ticket,
@@ -50,6 +52,8 @@ def mutation_target(name: str, args: BaseModel, agent_id: int | None) -> tuple[s
         return ("agent", str(agent_id))
     if isinstance(args, TicketMergeArgs):
         return ("ticket", str(args.target_id))
+    if isinstance(args, VoidArgs):
+        raise ValueError("a void mutation is made from a withdrawn one, never queued as such")
     ticket_id = getattr(args, "ticket_id", None)
     if ticket_id is None:
         raise ValueError(f"mutation {name} has no target")
@@ -77,8 +81,8 @@ def mutation_changes(
         changes = ticket_tags_effect(row, args).changes
     elif isinstance(args, MessageAddArgs):
         return message_effect_on_ticket(row, args, now)
-    elif isinstance(args, TicketMergeArgs):
-        return {}  # several tickets change: shown once the server applied it (next pull)
+    elif isinstance(args, TicketMergeArgs | TicketUnmergeArgs | VoidArgs):
+        return {}  # merges: several tickets change, shown once the server applied it (next pull)
     elif isinstance(args, AvailabilityArgs):
         rule = field_outcome(row.get("availability"), args.from_, args.to)
         return {"availability": args.to} if rule is FieldRule.APPLY else {}

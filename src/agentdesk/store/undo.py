@@ -5,7 +5,11 @@ and after it; its inverse sets each changed field back *from the value the actio
 `ticket.update`/`ticket.assign` with `from` = our value and `to` = the old one, so a field
 someone else changed since becomes a conflict (conflicts screen), never a blind overwrite;
 tags are put back with `ticket.tags` (set operations: the tags we added are removed, those
-we removed are added).
+we removed are added). Some mutations the action queued have their own inverse: a merge is
+undone by `ticket.unmerge` (the sources get back the status they had) and an unmerge by a
+merge; a reply (`message.add`, e.g. from a canned response) is *withdrawn* if no push has
+picked it up yet (`local.withdraw`), and otherwise stays: a sent reply cannot be recalled,
+and the undo says so.
 
 An action can be undone while any of its mutations is still in the outbox, or within
 `UNDO_WINDOW` after it settled (first seen with nothing left in the outbox). Undoing queues
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +44,7 @@ class Action:
     state: str  # pending | synced | conflict | rejected | undone
     undoable: bool
     undo_of: int | None
+    kept: tuple[str, ...] = ()  # after `undo`: what could not be taken back, one line each
 
 
 def snapshot(cache: Any, ticket_ids: Iterable[int]) -> Snapshot:
@@ -88,6 +93,55 @@ def inverse_of(before: Snapshot, after: Snapshot) -> list[dict[str, Any]]:
     return mutations
 
 
+WITHDRAW = "local.withdraw"  # not a backend mutation: `undo` takes the reply back locally
+
+
+def _queued_since(cache: Any, floor: int, last: int) -> list[tuple[int, str, dict[str, Any]]]:
+    with cache.read() as conn:
+        rows = conn.execute(
+            "SELECT id, name, args FROM outbox WHERE id > ? AND id <= ? ORDER BY id",
+            (floor, last),
+        ).fetchall()
+    return [(int(r[0]), str(r[1]), json.loads(r[2])) for r in rows]
+
+
+def own_inverses(
+    cache: Any, before: Snapshot, queued: list[tuple[int, str, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Inverses of queued mutations whose effect a field snapshot does not show."""
+    inverse: list[dict[str, Any]] = []
+    for mutation_id, name, args in reversed(queued):
+        if name == "ticket.merge":
+            for source_id in args["source_ids"]:
+                unmerge = {
+                    "ticket_id": source_id,
+                    "target_id": args["target_id"],
+                    "status": (before.get(source_id) or {}).get("status"),
+                }
+                inverse.append({"name": "ticket.unmerge", "args": unmerge})
+        elif name == "ticket.unmerge":
+            source, target = cache.ticket(args["ticket_id"]) or {}, cache.ticket(args["target_id"])
+            force = source.get("customer_id") != (target or {}).get("customer_id")
+            merge = {"source_ids": [args["ticket_id"]], "target_id": args["target_id"]}
+            inverse.append({"name": "ticket.merge", "args": {**merge, "force": force}})
+        elif name == "message.add":
+            withdraw = {
+                "mutation_id": mutation_id,
+                "ticket_id": args["ticket_id"],
+                "public": bool(args.get("public", True)),
+            }
+            inverse.append({"name": WITHDRAW, "args": withdraw})
+    return inverse
+
+
+def tickets_of(mutation: dict[str, Any]) -> set[int]:
+    """Every ticket an (inverse) mutation names."""
+    args = mutation["args"]
+    found = {int(args[k]) for k in ("ticket_id", "target_id") if args.get(k) is not None}
+    found |= {int(s) for s in args.get("source_ids") or []}
+    return found
+
+
 def record_action(
     cache: Any, label: str, before: Snapshot, floor: int, *, undo_of: int | None = None
 ) -> int | None:
@@ -96,9 +150,13 @@ def record_action(
     Returns the action id, or None when nothing changed (nothing to undo).
     """
     after = snapshot(cache, before)
-    inverse = inverse_of(before, after)
     last = outbox_floor(cache)
-    if not inverse or last <= floor:
+    if last <= floor:
+        return None
+    inverse = inverse_of(before, after) + own_inverses(
+        cache, before, _queued_since(cache, floor, last)
+    )
+    if not inverse:
         return None
     now = utcnow().isoformat()
     with cache.write() as conn:
@@ -165,7 +223,8 @@ def actions(cache: Any, limit: int = 50, now: datetime | None = None) -> list[Ac
 
 
 def undo(cache: Any, action_id: int | None = None, now: datetime | None = None) -> Action:
-    """Queue the inverse of an action (default: the newest undoable one); returns that action.
+    """Queue the inverse of an action (default: the newest undoable one); returns that action,
+    with `kept` listing what could not be taken back (a reply already sent).
 
     Raises StoreError when there is nothing (more) to undo.
     """
@@ -182,15 +241,30 @@ def undo(cache: Any, action_id: int | None = None, now: datetime | None = None) 
             "SELECT inverse FROM action_groups WHERE id = ?", (action.id,)
         ).fetchone()
     inverse = json.loads(row[0])
-    ticket_ids = sorted({int(m["args"]["ticket_id"]) for m in inverse})
+    ticket_ids = sorted(set().union(*(tickets_of(m) for m in inverse)))
     before = snapshot(cache, ticket_ids)
     floor = outbox_floor(cache)
+    kept: list[str] = []
     with cache.write() as conn:
+        done = 0
         for mutation in inverse:
+            if mutation["name"] == WITHDRAW:
+                if cache.withdraw_mutation(int(mutation["args"]["mutation_id"])):
+                    done += 1
+                else:
+                    what = "reply" if mutation["args"].get("public", True) else "note"
+                    kept.append(
+                        f"the {what} on #{mutation['args']['ticket_id']} had already been"
+                        " sent: it stays"
+                    )
+                continue
             cache.record_mutation(mutation["name"], mutation["args"])
+            done += 1
+        if not done:
+            raise StoreError("; ".join(kept) or "nothing left to undo")
         conn.execute(
             "UPDATE action_groups SET undone_at = ? WHERE id = ?",
             ((now or utcnow()).isoformat(), action.id),
         )
     record_action(cache, f"Undo: {action.label}", before, floor, undo_of=action.id)
-    return action
+    return replace(action, state="undone", undoable=False, kept=tuple(kept))

@@ -114,7 +114,10 @@ def send(cache: Cache, ticket_id: int, composer: Widget, body: str, public: bool
         return
     from agentdesk.store.macros import apply_macro
 
-    apply_macro(cache, ticket_id, canned, body, public=public)
+    recording = getattr(composer.app, "recording", None)  # `u` undoes it as one action
+    label = f"Canned response {one_line(canned['title'], 60)!r} on #{ticket_id}"
+    with recording(label, [ticket_id]) if recording is not None else contextlib.nullcontext():
+        apply_macro(cache, ticket_id, canned, body, public=public)
     _pending.pop(composer, None)
 
 
@@ -168,9 +171,10 @@ def _apply_bulk(
     from agentdesk.store.macros import apply_macro
 
     done, failed = 0, []
-    # Undo (`u`) puts the response's field actions back; the replies it sent stay sent.
+    # Undo (`u`) puts the response's field actions back and withdraws the replies no push
+    # has picked up yet (a reply that has left stays, and the undo says so).
     recording = getattr(app, "recording", None)
-    label = f"Canned response {one_line(choice.canned['title'], 60)!r} (fields)"
+    label = f"Canned response {one_line(choice.canned['title'], 60)!r}"
     ids = [plan.ticket_id for plan in choice.plans]
     with recording(label, ids) if recording is not None else contextlib.nullcontext():
         for plan in choice.plans:

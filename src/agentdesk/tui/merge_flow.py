@@ -3,7 +3,7 @@
 Asks for the target (the queue offers the cursor row when it is among the marked ones);
 tickets of another customer than the target's need a confirmed force (the server accepts
 that from leads only, and says so otherwise). The merge is queued like any change and shows
-once the server applied it.
+once the server applied it; `u` undoes it (`ticket.unmerge`, see `agentdesk.store.undo`).
 """
 
 from __future__ import annotations
@@ -91,12 +91,14 @@ def _queue(
     force: bool,
     after: Callable[[], None] | None,
 ) -> None:
+    count = len(sources)
+    label = f"Merge {count} ticket{'s' if count != 1 else ''} into #{target}"
     try:
-        queue_merge(app.cache, sources, target, force=force)
+        with app.recording(label, [*sources, target]):
+            queue_merge(app.cache, sources, target, force=force)
     except (StoreError, ValueError) as exc:
         app.notify(one_line(str(exc), 200), severity="error", markup=False)
         return
-    count = len(sources)
     app.notify(f"Merge of {count} ticket{'s' if count != 1 else ''} into #{target} queued")
     app.after_write()
     if after is not None:

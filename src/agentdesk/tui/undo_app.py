@@ -49,7 +49,11 @@ class UndoMixin:
         except StoreError as exc:
             app.notify(one_line(str(exc), 200), severity="warning", markup=False)
             return
-        app.notify(f"Undone: {one_line(action.label, 80)}", markup=False)
+        if action.kept:
+            message = f"Undone: {one_line(action.label, 80)}, but {'; '.join(action.kept)}"
+            app.notify(one_line(message, 240), severity="warning", markup=False)
+        else:
+            app.notify(f"Undone: {one_line(action.label, 80)}", markup=False)
         app.after_write()
 
     def action_undo(self) -> None:

@@ -43,6 +43,7 @@ from agentdesk.domain.mutations import (
     TicketAssignArgs,
     TicketTagsArgs,
     TicketUpdateArgs,
+    VoidArgs,
     parse_args,
     ticket_assign_effect,
     ticket_tags_effect,
@@ -461,6 +462,8 @@ class RTBackend:
             args = parse_args(mutation.name, mutation.args)
         except MutationError as exc:
             return MutationResult(mutation.id, "rejected", str(exc))
+        if isinstance(args, VoidArgs):  # withdrawn before it was sent: nothing to do
+            return MutationResult(mutation.id, "applied")
         try:
             if isinstance(args, MessageAddArgs):
                 return await self._push_message(mutation.id, args)
