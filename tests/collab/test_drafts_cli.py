@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reliability.corpus import HOSTILE, assert_inert
 from swarm.conftest import Cli, login
 from synckit import CliResult, World
 
@@ -158,3 +159,25 @@ def test_backends_without_shared_drafts_say_so(cli: Cli, cli_world: World) -> No
         result = cli("--profile", "tracker", "draft", *argv)
         assert result.code == 1
         assert result.err == "agentdesk: shared drafts are not available on the rt backend\n"
+
+
+def test_hostile_draft_text_is_inert_and_json_is_faithful(cli: Cli, cli_world: World) -> None:
+    login(cli, "alice")
+    login(cli, "bob")
+    body = "\n".join(text[:2000] for text in HOSTILE.values())
+    shared = cli(
+        "--profile", "alice", "draft", "share", str(cli_world.ticket_ids[0]), "--to", "bob",
+        "--body", body,
+    )  # fmt: skip
+    assert shared.code == 0, shared.err
+    draft_id = shared.out.split()[1]
+    for line in HOSTILE.values():
+        said = cli("--profile", "bob", "draft", "comment", draft_id, line[:2000])
+        assert said.code == 0, said.err
+    for argv in (("list",), ("show", draft_id), ("list", "--json"), ("show", draft_id, "--json")):
+        result = cli("--profile", "alice", "draft", *argv)
+        assert result.code == 0, result.err
+        assert_inert(result.out + result.err, "agentdesk draft " + " ".join(argv[:1]))
+    detail = cli("--profile", "alice", "draft", "show", draft_id, "--json").json()
+    assert detail["body"] == body
+    assert [c["body"] for c in detail["comments"]] == [t[:2000] for t in HOSTILE.values()]

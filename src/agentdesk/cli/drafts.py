@@ -7,7 +7,8 @@ DRAFT is a draft id or an unambiguous prefix of one (as `draft list` shows); AGE
 id, e-mail, name or `@` handle. Sharing again on a ticket where the agent already has an
 open draft re-shares that draft (new text, more reviewers), as the TUI's `ctrl+r` does.
 Writes go through the outbox like every other write (queued offline); `list` and `show`
-sync first when they can and read the cache otherwise. Only the owner sends a draft.
+sync first when they can and read the cache otherwise; a write naming a draft not cached
+yet syncs once to find it. Only the owner sends a draft.
 Backends without shared drafts (RT) are refused in one line. JSON shapes: docs/cli-json.md.
 """
 
@@ -121,21 +122,32 @@ def _refresh(profile: Profile, cache: Any, no_sync: bool) -> None:
         warn(f"showing the cache, not synced: {outcome.error}")
 
 
-def find_draft(cache: Any, prefix: str) -> dict[str, Any]:
-    """The cached draft whose id is `prefix` or starts with it (one line if none or several)."""
+def _matches(cache: Any, wanted: str) -> list[dict[str, Any]]:
     from agentdesk.store import draft_queries
 
-    wanted = prefix.strip().lower()
-    if not wanted:
-        raise UserError("give a draft id (agentdesk draft list shows them)")
     exact = draft_queries.shared_draft(cache, wanted)
     if exact is not None:
-        return exact
-    matches = [
+        return [exact]
+    return [
         d
         for d in draft_queries.shared_drafts(cache, include_sent=True)
         if str(d["id"]).lower().startswith(wanted)
     ]
+
+
+def find_draft(
+    cache: Any, prefix: str, *, profile: Profile | None = None, no_sync: bool = True
+) -> dict[str, Any]:
+    """The cached draft whose id is `prefix` or starts with it (one line if none or several).
+
+    With a `profile` and not `no_sync`, a draft not in the cache yet (just shared with the
+    agent) is looked for again after one sync."""
+    wanted = prefix.strip().lower()
+    if not wanted:
+        raise UserError("give a draft id (agentdesk draft list shows them)")
+    matches = _matches(cache, wanted)
+    if not matches and profile is not None and not no_sync and sync_now(profile, cache).ok:
+        matches = _matches(cache, wanted)
     if not matches:
         raise UserError(f"no shared draft {prefix!r} in the local cache (sync first?)")
     if len(matches) > 1:
@@ -326,8 +338,8 @@ def run_share(args: argparse.Namespace) -> int:
         return _finish_write(profile, cache, [mutation_id], args.no_sync)
 
 
-def _open_draft(cache: Any, prefix: str) -> dict[str, Any]:
-    draft = find_draft(cache, prefix)
+def _open_draft(profile: Profile, cache: Any, args: argparse.Namespace) -> dict[str, Any]:
+    draft = find_draft(cache, args.draft, profile=profile, no_sync=args.no_sync)
     if draft["status"] != "open":
         raise UserError(f"draft {draft['id']} was already sent")
     return draft
@@ -337,7 +349,7 @@ def run_edit(args: argparse.Namespace) -> int:
     body = _body(args)
     profile = _profile(args)
     with open_cache(profile) as cache:
-        draft = _open_draft(cache, args.draft)
+        draft = _open_draft(profile, cache, args)
         if draft.get("body") == body:
             print(f"draft {draft['id']}: already so, nothing to change")
             return 0
@@ -351,7 +363,7 @@ def run_comment(args: argparse.Namespace) -> int:
         raise UserError("the comment is empty")
     profile = _profile(args)
     with open_cache(profile) as cache:
-        draft = find_draft(cache, args.draft)
+        draft = find_draft(cache, args.draft, profile=profile, no_sync=args.no_sync)
         comment = {"id": uuid7(), "draft_id": draft["id"], "body": args.text}
         mutation_id = _write(lambda: cache.record_mutation("draft.comment", comment))
         return _finish_write(profile, cache, [mutation_id], args.no_sync)
@@ -360,7 +372,7 @@ def run_comment(args: argparse.Namespace) -> int:
 def run_send(args: argparse.Namespace) -> int:
     profile = _profile(args)
     with open_cache(profile) as cache:
-        draft = _open_draft(cache, args.draft)
+        draft = _open_draft(profile, cache, args)
         if cache.agent_id is not None and int(draft["owner_id"]) != cache.agent_id:
             owner = _names(cache).get(int(draft["owner_id"])) or f"agent {draft['owner_id']}"
             raise UserError(
