@@ -284,13 +284,15 @@ class OutboxMixin(CacheCore):
         The rows returned are *claimed* (meta `claimed_through`, in the same transaction):
         from now on the backend may have them, so `withdraw_mutation` refuses them.
         """
-        with self.write() as conn:
-            rows = conn.execute(
-                "SELECT * FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?", (limit,)
-            ).fetchall()
-            if rows:
+        sql = "SELECT * FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?"
+        with self.read() as conn:
+            rows = conn.execute(sql, (limit,)).fetchall()
+            claimed = int(self._get_meta(conn, "claimed_through") or 0)
+        if rows and rows[-1]["id"] > claimed:  # new rows: read them again and claim them
+            with self.write() as conn:
+                rows = conn.execute(sql, (limit,)).fetchall()
                 claimed = int(self._get_meta(conn, "claimed_through") or 0)
-                if rows[-1]["id"] > claimed:
+                if rows and rows[-1]["id"] > claimed:
                     self._set_meta(conn, "claimed_through", str(rows[-1]["id"]))
         return [_outbox_row(r) for r in rows]
 
