@@ -119,13 +119,12 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
+_NEXT_VERSION = text("UPDATE change_sequence SET value = value + 1 WHERE id = 1 RETURNING value")
+
+
 def next_version(conn: Connection) -> int:
     """The next change sequence number, taken inside the caller's writing transaction."""
-    return int(
-        conn.execute(
-            text("UPDATE change_sequence SET value = value + 1 WHERE id = 1 RETURNING value")
-        ).scalar_one()
-    )
+    return int(conn.execute(_NEXT_VERSION).scalar_one())
 
 
 def reserve_versions(conn: Connection, count: int) -> int:
