@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.theme import Theme
 
 from agentdesk import config as config_module
@@ -153,6 +154,7 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, UndoMixin
             Scope(name, app + as_bindings(screen) + as_bindings(widget))
             for name, screen, widget in screens
         ]
+        scopes.append(_picker_scope(app))
         keymap = checked_keymap(self.config, scopes)
         if keymap:
             self.set_keymap(keymap)
@@ -545,7 +547,9 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, UndoMixin
 
     # -- the palette ----------------------------------------------------------------------
 
-    def palette_commands(self) -> list[PaletteCommand]:
+    def palette_commands(self, screen: Screen[Any] | None = None) -> list[PaletteCommand]:
+        """App commands for the palette opened over `screen` (default: the top screen)."""
+        screen = screen or self.screen
         commands = [
             PaletteCommand("Conflicts: open the conflicts screen", "key: C", self.action_conflicts),
             PaletteCommand("Sync now", "key: ctrl+r", self.action_sync_now),
@@ -562,12 +566,21 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, UndoMixin
             PaletteCommand("Help: show every key", "key: ?", self.action_help),
             PaletteCommand("Quit", "key: q", lambda: self.call_later(self.action_quit)),
         ]
+        open_picker = getattr(screen, "action_macro", None)
+        if callable(open_picker) and not getattr(screen, "is_modal", False):
+            commands.append(
+                PaletteCommand(
+                    "Insert canned response",
+                    f"key: {self._bound_key(screen, 'macro')} · the picker, for the open ticket"
+                    " or the marked tickets",
+                    open_picker,
+                )
+            )
         for name in sorted(self.available_themes):
             if name.startswith("agentdesk") or name in self._user_theme_names():
                 commands.append(
                     PaletteCommand(f"Theme: {name}", "switch theme (saved)", _setter(self, name))
                 )
-        screen = self.screen
         if isinstance(screen, QueueScreen):
             for index, view in enumerate(screen.views):
                 commands.append(
@@ -579,8 +592,29 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, UndoMixin
                 )
         return commands
 
+    def _bound_key(self, screen: Any, action: str) -> str:
+        """The live (possibly remapped) key of `action` on `screen`, for palette help."""
+        for key, active in screen.active_bindings.items():
+            if active.binding.action == action and active.node is screen:
+                return self.get_key_display(Binding(key, ""))
+        return "none"
+
     def _user_theme_names(self) -> set[str]:
         return {name for name in self.available_themes if not name.startswith("textual")}
+
+
+def _picker_scope(app_bindings: tuple[Binding, ...]) -> Scope:
+    """The canned-response picker: its bindings over its filter field (which takes typing)."""
+    from textual.widgets import Input
+
+    from agentdesk.tui.screens.macro_picker import MacroPicker
+
+    picker = as_bindings(MacroPicker.BINDINGS)
+    return Scope(
+        "canned-response picker",
+        app_bindings + picker + as_bindings(Input.BINDINGS),
+        typed_over=frozenset(b.id for b in picker if b.id),
+    )
 
 
 def _setter(app: AgentDeskApp, theme: str) -> Callable[[], None]:

@@ -47,7 +47,7 @@ class ActionsProvider(Provider):
             )
         extra = getattr(self.app, "palette_commands", None)
         if callable(extra):
-            commands.extend(extra())
+            commands.extend(extra(self.screen))
         return commands
 
     def _run_action(self, node: DOMNode, action: str) -> None:

@@ -39,6 +39,8 @@ MISSING_STYLE = "reverse bold $warning"
 # Style objects, not strings: list rows are rebuilt on every keystroke (no parsing each time).
 MATCH_STYLE = Style(bold=True, underline=True)
 CATEGORY_STYLE = Style(dim=True)
+KEY_SYMBOLS = {"up": "↑", "down": "↓", "escape": "esc"}
+HINT_ACTIONS = (("new", "new"), ("edit", "edit"), ("duplicate", "copy"), ("delete", "delete"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,11 +176,7 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
                 yield OptionList(id="macro-list")
                 with VerticalScroll(id="macro-preview-scroll"):
                     yield Static(id="macro-preview")
-            yield Label(
-                "enter insert · ↑↓ choose · esc cancel · ctrl+o new · ctrl+e edit · "
-                "ctrl+d copy · ctrl+x delete",
-                id="macro-hint",
-            )
+            yield Label(id="macro-hint")
 
     def on_mount(self) -> None:
         self.load()
@@ -186,7 +184,31 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
         field_.value = self.initial_query
         self.filter(self.initial_query)
         field_.focus()
+        self.query_one("#macro-hint", Label).update(Content(self.hint_text()))
         self._ready = True
+
+    def hint_text(self) -> str:
+        """The key hint line, from the live bindings (keys remapped in `[keymap]` show)."""
+        keys: dict[str, list[str]] = {}
+        for key, active in self.active_bindings.items():
+            if active.binding.id:
+                keys.setdefault(active.binding.id, []).append(key)
+        defaults = {b.id: b.key for b in Binding.make_bindings(self.BINDINGS) if b.id}
+
+        def first(ident: str) -> str:
+            found = keys.get(ident) or defaults[ident].split(",")
+            return KEY_SYMBOLS.get(found[0], found[0])
+
+        up, down = first("macros.previous"), first("macros.next")
+        choose = f"{up}{down}" if len(up) == len(down) == 1 else f"{up}/{down}"
+        return " · ".join(
+            [
+                "enter insert",
+                f"{choose} choose",
+                f"{first('macros.cancel')} cancel",
+                *(f"{first(f'macros.{name}')} {what}" for name, what in HINT_ACTIONS),
+            ]
+        )
 
     # -- data ------------------------------------------------------------------------
 
