@@ -126,8 +126,31 @@ def _ticket_id(value: str) -> int:
     return _positive(value.lstrip("#"))
 
 
-def _no_sync(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--no-sync", action="store_true", help="only queue the change")
+def _no_sync(parser: argparse.ArgumentParser, text: str = "only queue the change") -> None:
+    parser.add_argument("--no-sync", action="store_true", help=text)
+
+
+def profile_with(args: argparse.Namespace, capability: str, feature: str) -> Profile:
+    """The profile, refused in one line when its backend lacks `capability` (`feature`)."""
+    from agentdesk.sync import connect
+
+    profile = account.resolve_profile(args.profile)
+    try:
+        supported = capability in connect.capabilities(profile.backend)
+    except connect.UnknownBackendError as exc:
+        raise UserError(str(exc)) from exc
+    if not supported:
+        raise UserError(f"{feature} are not available on the {profile.backend} backend")
+    return profile
+
+
+def refresh(profile: Profile, cache: Any, no_sync: bool) -> None:
+    """Sync before a read when allowed; offline, say the cache is shown as it is."""
+    if no_sync:
+        return
+    outcome = sync_now(profile, cache)
+    if not outcome.ok:
+        warn(f"showing the cache, not synced: {outcome.error}")
 
 
 # ---- sync -----------------------------------------------------------------------------------

@@ -19,10 +19,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agentdesk.cli import account, render
-from agentdesk.cli.client import _finish_write, _read_body, _ticket_id, _write
+from agentdesk.cli import render
+from agentdesk.cli.client import (
+    _finish_write,
+    _no_sync,
+    _read_body,
+    _ticket_id,
+    _write,
+    profile_with,
+    refresh,
+)
 from agentdesk.cli.errors import UserError
-from agentdesk.cli.session import open_cache, sync_now, warn
+from agentdesk.cli.session import open_cache, sync_now
 from agentdesk.domain.ids import uuid7
 from agentdesk.domain.text import visible
 from agentdesk.profiles import Profile
@@ -74,10 +82,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     send.set_defaults(handler=run_send)
 
 
-def _no_sync(parser: argparse.ArgumentParser, text: str = "only queue the change") -> None:
-    parser.add_argument("--no-sync", action="store_true", help=text)
-
-
 def _body_options(parser: argparse.ArgumentParser) -> None:
     body = parser.add_mutually_exclusive_group()
     body.add_argument("--body", metavar="TEXT", help="the text (default: read standard input)")
@@ -100,26 +104,9 @@ def _body(args: argparse.Namespace) -> str:
 
 
 def _profile(args: argparse.Namespace) -> Profile:
-    """The profile, refused in one line when its backend has no shared drafts."""
-    from agentdesk.sync import connect
     from agentdesk.sync.backend import Capability
 
-    profile = account.resolve_profile(args.profile)
-    try:
-        supported = Capability.SHARED_DRAFTS in connect.capabilities(profile.backend)
-    except connect.UnknownBackendError as exc:
-        raise UserError(str(exc)) from exc
-    if not supported:
-        raise UserError(f"shared drafts are not available on the {profile.backend} backend")
-    return profile
-
-
-def _refresh(profile: Profile, cache: Any, no_sync: bool) -> None:
-    if no_sync:
-        return
-    outcome = sync_now(profile, cache)
-    if not outcome.ok:
-        warn(f"showing the cache, not synced: {outcome.error}")
+    return profile_with(args, Capability.SHARED_DRAFTS, "shared drafts")
 
 
 def _matches(cache: Any, wanted: str) -> list[dict[str, Any]]:
@@ -242,7 +229,7 @@ def run_list(args: argparse.Namespace) -> int:
 
     profile = _profile(args)
     with open_cache(profile) as cache:
-        _refresh(profile, cache, args.no_sync)
+        refresh(profile, cache, args.no_sync)
         me = cache.agent_id
         found = [
             d
@@ -278,7 +265,7 @@ def run_list(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     profile = _profile(args)
     with open_cache(profile) as cache:
-        _refresh(profile, cache, args.no_sync)
+        refresh(profile, cache, args.no_sync)
         draft = find_draft(cache, args.draft)
         names = _names(cache)
         payload = _draft_json(cache, draft, names, _pending_ids(cache))

@@ -14,10 +14,18 @@ import argparse
 import sys
 from typing import Any
 
-from agentdesk.cli import account, render
-from agentdesk.cli.client import QUEUED, _finish_write, _ticket_id, _write
+from agentdesk.cli import render
+from agentdesk.cli.client import (
+    QUEUED,
+    _finish_write,
+    _no_sync,
+    _ticket_id,
+    _write,
+    profile_with,
+    refresh,
+)
 from agentdesk.cli.errors import UserError
-from agentdesk.cli.session import open_cache, sync_now, warn
+from agentdesk.cli.session import open_cache
 from agentdesk.domain.ids import uuid7
 from agentdesk.domain.text import visible
 from agentdesk.profiles import Profile
@@ -67,31 +75,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     experts.set_defaults(handler=run_experts)
 
 
-def _no_sync(parser: argparse.ArgumentParser, text: str = "only queue the change") -> None:
-    parser.add_argument("--no-sync", action="store_true", help=text)
-
-
 def _profile(args: argparse.Namespace) -> Profile:
-    """The profile, refused in one line when its backend has no case swarms."""
-    from agentdesk.sync import connect
     from agentdesk.sync.backend import Capability
 
-    profile = account.resolve_profile(args.profile)
-    try:
-        supported = Capability.SWARMS in connect.capabilities(profile.backend)
-    except connect.UnknownBackendError as exc:
-        raise UserError(str(exc)) from exc
-    if not supported:
-        raise UserError(f"case swarms are not available on the {profile.backend} backend")
-    return profile
-
-
-def _refresh(profile: Profile, cache: Any, no_sync: bool) -> None:
-    if no_sync:
-        return
-    outcome = sync_now(profile, cache)
-    if not outcome.ok:
-        warn(f"showing the cache, not synced: {outcome.error}")
+    return profile_with(args, Capability.SWARMS, "case swarms")
 
 
 def _find(cache: Any, prefix: str) -> Any:
@@ -177,7 +164,7 @@ def run_list(args: argparse.Namespace) -> int:
 
     profile = _profile(args)
     with open_cache(profile) as cache:
-        _refresh(profile, cache, args.no_sync)
+        refresh(profile, cache, args.no_sync)
         names = swarm_queries.agent_names(cache)
         found = swarm_queries.swarms(cache, include_closed=args.all, search=args.search)
         if args.json:
@@ -207,7 +194,7 @@ def run_show(args: argparse.Namespace) -> int:
 
     profile = _profile(args)
     with open_cache(profile) as cache:
-        _refresh(profile, cache, args.no_sync)
+        refresh(profile, cache, args.no_sync)
         swarm = _find(cache, args.swarm)
         names = swarm_queries.agent_names(cache)
         messages = swarm_queries.messages(cache, swarm.id)
