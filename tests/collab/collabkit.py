@@ -49,3 +49,18 @@ def open_ticket(app: AgentDeskApp, ticket_id: int) -> None:
     """Open a ticket from inside `app`'s own loop task (with two apps in one process, a call
     from the test would make the new screen's `self.app` the last app started)."""
     app.call_later(app.open_ticket, ticket_id, None, None)
+
+
+async def merge_marked(pilot: Pilot[object], marked: set[int], target: int) -> None:
+    """On the queue ("5": all open), mark `marked`, press `M` and name `target`."""
+    from agentdesk.tui.screens.dialogs import PromptDialog
+    from agentdesk.tui.screens.queue import QueueScreen
+
+    app = pilot.app
+    await pilot.press("5")
+    queue = app.screen
+    assert isinstance(queue, QueueScreen)
+    queue.table.marks = set(marked)
+    await pilot.press("M")
+    await until(pilot, lambda: isinstance(app.screen, PromptDialog))
+    await pilot.press(*str(target), "enter")

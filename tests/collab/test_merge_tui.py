@@ -9,7 +9,7 @@ from agentdesk.tui.screens.dialogs import ConfirmDialog, PromptDialog
 from agentdesk.tui.screens.queue import QueueScreen
 from agentdesk.tui.screens.ticket import TicketScreen
 from agentdesk.tui.widgets.thread import MessageView
-from collab.collabkit import desk_app, open_ticket, screen_text, until
+from collab.collabkit import desk_app, merge_marked, open_ticket, screen_text, until
 from collab.test_merge import same_customer_tickets
 from synckit import build_world
 
@@ -22,13 +22,9 @@ async def test_merge_marked_tickets_from_the_queue(tmp_path: Path) -> None:
         alice = desk_app(world, server, "alice")
         async with alice.run_test(size=(160, 40)) as pilot:
             await until(pilot, lambda: all(alice.cache.ticket(s) for s in sources))
-            await pilot.press("5")  # All open
+            await merge_marked(pilot, {target, *sources}, target)
             queue = alice.screen
             assert isinstance(queue, QueueScreen)
-            queue.table.marks = {target, *sources}
-            await pilot.press("M")
-            await until(pilot, lambda: isinstance(alice.screen, PromptDialog))
-            await pilot.press(*str(target), "enter")
             await until(pilot, lambda: alice.cache.ticket(sources[0])["merged_into_id"] == target)
             await until(pilot, lambda: alice.cache.pending_count() == 0)
             assert all(alice.cache.ticket(s)["merged_into_id"] == target for s in sources)

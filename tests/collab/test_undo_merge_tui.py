@@ -8,7 +8,7 @@ from agentdesk.server.embedded import EmbeddedServer
 from agentdesk.tui.screens.history import HistoryScreen
 from agentdesk.tui.screens.queue import QueueScreen
 from agentdesk.tui.screens.ticket import TicketScreen
-from collab.collabkit import desk_app, open_ticket, screen_text, until
+from collab.collabkit import desk_app, merge_marked, open_ticket, screen_text, until
 from collab.test_undo_merge import duplicates
 from synckit import build_world
 
@@ -21,12 +21,7 @@ async def test_a_merge_undone_with_u_and_shown_in_history(tmp_path: Path) -> Non
         alice = desk_app(world, server, "alice")
         async with alice.run_test(size=(160, 40)) as pilot:
             await until(pilot, lambda: all(alice.cache.ticket(s) for s in sources))
-            await pilot.press("5")  # All open
-            queue = alice.screen
-            assert isinstance(queue, QueueScreen)
-            queue.table.marks = {target, *sources}
-            await pilot.press("M")
-            await pilot.press(*str(target), "enter")
+            await merge_marked(pilot, {target, *sources}, target)
             await until(
                 pilot, lambda: all(world.server_ticket(s)["merged_into_id"] for s in sources)
             )
