@@ -30,3 +30,19 @@ def test_merge_cli(cli: Cli, cli_world: World) -> None:
     bodies = [m["body"] for m in shown["messages"]]
     assert "Help with thing 1" in bodies  # the source's first message, in the target's thread
     assert world.server_ticket(int(source))["merged_into_id"] == int(target)
+
+    # and out again: reopened with the status asked for, its thread its own
+    wrong = cli("--profile", "lee", "ticket", "unmerge", target, "--from", source)
+    assert wrong.code == 1 and f"#{target} is not merged into #{source}" in wrong.err
+    unmerged = cli(
+        "--profile", "lee", "ticket", "unmerge", source, "--from", target, "--status", "pending"
+    )
+    assert unmerged.code == 0, unmerged.err
+    assert unmerged.out.strip().splitlines() == [
+        f"unmerging #{source} from #{target}",
+        "done (synced)",
+    ]
+    server = world.server_ticket(int(source))
+    assert (server["merged_into_id"], server["status"]) == (None, "pending")
+    shown = cli("--profile", "lee", "ticket", "show", target, "--json").json()
+    assert "Help with thing 1" not in [m["body"] for m in shown["messages"]]
