@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 from agentdesk.domain.ids import uuid7
 from agentdesk.domain.text import one_line
 from agentdesk.store import StoreError, draft_queries
+from agentdesk.tui.widgets.safe_text_area import SafeTextArea, editable
 from agentdesk.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ class ReviewDraftScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="review-title")
-        yield TextArea(id="review-text", soft_wrap=True)
+        yield SafeTextArea(id="review-text", soft_wrap=True)
         yield Static(id="review-comments")
         yield Input(placeholder="comment, enter to post", id="review-comment")
         yield StatusBar(self.desk.now)
@@ -149,7 +150,7 @@ class ReviewDraftScreen(Screen[None]):
             self.query_one("#review-title", Static).update(Content("This draft is gone"))
             return
         area = self.query_one(TextArea)
-        if not area.has_focus and area.text != draft["body"]:
+        if not area.has_focus and area.text != editable(draft["body"]):
             area.load_text(draft["body"])
         owner = self.desk.agent_name(draft["owner_id"])
         edited = self.desk.agent_name(draft["edited_by"]) if draft["edited_by"] else owner

@@ -36,6 +36,7 @@ from agentdesk.tui.presence_app import UNKNOWN as UNKNOWN_PRESENCE
 from agentdesk.tui.queue_model import QueueWindow
 from agentdesk.tui.screens.dialogs import ConfirmDialog
 from agentdesk.tui.widgets.customer_pane import CustomerPane
+from agentdesk.tui.widgets.safe_text_area import SafeTextArea
 from agentdesk.tui.widgets.status_bar import StatusBar
 from agentdesk.tui.widgets.thread import ThreadView
 from agentdesk.tui.widgets.ticket_table import PRIORITY_SYMBOL, sla_cell
@@ -56,9 +57,9 @@ def _without_keys(bindings: list[Binding], keys: set[str]) -> list[Binding]:
     return kept
 
 
-class ComposerArea(TextArea, inherit_bindings=False):
+class ComposerArea(SafeTextArea, inherit_bindings=False):
     """The composer's text area: TextArea's keys minus `ctrl+e` (end of line; `end` does it),
-    which the composer uses to open `$EDITOR`."""
+    which the composer uses to open `$EDITOR`; what enters it is made inert (`SafeTextArea`)."""
 
     BINDINGS: ClassVar[list[BindingType]] = _without_keys(
         [
