@@ -12,34 +12,42 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
-from agentdesk.domain.canned import canned_update_effect, normal_actions
-from agentdesk.domain.mutations import (
-    CannedCreateArgs,
-    CannedDeleteArgs,
-    CannedUpdateArgs,
-    CannedUseArgs,
-)
 from agentdesk.store.codec import ENCODERS, decode_row
 from agentdesk.store.schema import ENTITY_TABLES
 
 ENTITY = "canned_response"
 DIRECT = ("canned_response.create", "canned_response.delete")
-CANNED_ARGS = (CannedCreateArgs, CannedUpdateArgs, CannedDeleteArgs, CannedUseArgs)
 
 
 def target(args: BaseModel) -> tuple[str, str] | None:
     """(entity, id) of a canned-response mutation; None for any other mutation."""
-    if isinstance(args, CANNED_ARGS):
+    from agentdesk.domain.mutations import (
+        CannedCreateArgs,
+        CannedDeleteArgs,
+        CannedUpdateArgs,
+        CannedUseArgs,
+    )
+
+    if isinstance(args, CannedCreateArgs | CannedUpdateArgs | CannedDeleteArgs | CannedUseArgs):
         return (ENTITY, str(args.id))
     return None
 
 
 def changes(row: dict[str, Any], args: BaseModel, now: datetime) -> dict[str, Any] | None:
     """Column changes of `update`/`use` on the row (None: not a canned-response mutation)."""
+    from agentdesk.domain.canned import canned_update_effect
+    from agentdesk.domain.mutations import (
+        CannedCreateArgs,
+        CannedDeleteArgs,
+        CannedUpdateArgs,
+        CannedUseArgs,
+    )
+
     if isinstance(args, CannedUpdateArgs):
         found = canned_update_effect(row, args).changes
         return {**found, "updated_at": now} if found else {}
@@ -68,6 +76,9 @@ def apply_direct(
     conn: sqlite3.Connection, args: BaseModel, agent_id: int | None, now: datetime
 ) -> None:
     """Insert a created row / remove a deleted one (keeping its confirmed copy in `shadow`)."""
+    from agentdesk.domain.canned import normal_actions
+    from agentdesk.domain.mutations import CannedCreateArgs, CannedDeleteArgs
+
     if isinstance(args, CannedCreateArgs):
         _insert(
             conn,

@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
-from agentdesk.domain.mutations import (
-    DraftCommentArgs,
-    DraftEditArgs,
-    DraftSendArgs,
-    DraftShareArgs,
-)
 from agentdesk.store.codec import ENCODERS
 from agentdesk.store.schema import ENTITY_TABLES
 
@@ -28,6 +23,13 @@ DIRECT = ("draft.share",)
 
 def target(args: BaseModel) -> tuple[str, str] | None:
     """(entity, id) of a draft mutation; None for any other mutation."""
+    from agentdesk.domain.mutations import (
+        DraftCommentArgs,
+        DraftEditArgs,
+        DraftSendArgs,
+        DraftShareArgs,
+    )
+
     if isinstance(args, DraftShareArgs):
         return ("shared_draft", args.id)
     if isinstance(args, DraftEditArgs | DraftCommentArgs | DraftSendArgs):
@@ -39,6 +41,13 @@ def changes(
     row: dict[str, Any], args: BaseModel, now: datetime, agent_id: int | None
 ) -> dict[str, Any] | None:
     """Column changes of `edit`/`comment`/`send` on the draft row (None: not a draft one)."""
+    from agentdesk.domain.mutations import (
+        DraftCommentArgs,
+        DraftEditArgs,
+        DraftSendArgs,
+        DraftShareArgs,
+    )
+
     if isinstance(args, DraftEditArgs):
         if row.get("status") != "open" or row.get("body") == args.body:
             return {}
@@ -67,6 +76,8 @@ def apply_direct(
     conn: sqlite3.Connection, args: BaseModel, agent_id: int | None, now: datetime
 ) -> None:
     """Insert the shared draft (version 0 until a pull confirms it)."""
+    from agentdesk.domain.mutations import DraftShareArgs
+
     if agent_id is None:
         raise ValueError("the profile's agent is unknown (log in and sync first)")
     if not isinstance(args, DraftShareArgs):

@@ -12,28 +12,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
-from agentdesk.domain.mutations import (
-    AvailabilityArgs,
-    FieldRule,
-    MessageAddArgs,
-    TicketAssignArgs,
-    TicketMergeArgs,
-    TicketTagsArgs,
-    TicketUnmergeArgs,
-    TicketUpdateArgs,
-    VoidArgs,
-    field_outcome,
-    follow_up_changes,
-    message_effect_on_ticket,
-    parse_args,
-    ticket_assign_effect,
-    ticket_tags_effect,
-    ticket_update_effect,
-)
 from agentdesk.store import canned_local, draft_local, swarm_local
 from agentdesk.store.codec import decode_row, encode_values, ts_value
 from agentdesk.store.schema import ENTITY_TABLES, TABLE_OF
@@ -43,6 +26,8 @@ REPLAYABLE = ("pending", "sent")
 
 def mutation_target(name: str, args: BaseModel, agent_id: int | None) -> tuple[str, str]:
     """The (entity, id) a mutation changes in the cache."""
+    from agentdesk.domain.mutations import AvailabilityArgs, TicketMergeArgs, VoidArgs
+
     canned = canned_local.target(args) or swarm_local.target(args) or draft_local.target(args)
     if canned is not None:
         return canned
@@ -72,6 +57,24 @@ def mutation_changes(
     conn: sqlite3.Connection, row: dict[str, Any], name: str, args: BaseModel, now: datetime
 ) -> dict[str, Any]:
     """The column changes (domain values) a mutation makes to its target row right now."""
+    from agentdesk.domain.mutations import (
+        AvailabilityArgs,
+        FieldRule,
+        MessageAddArgs,
+        TicketAssignArgs,
+        TicketMergeArgs,
+        TicketTagsArgs,
+        TicketUnmergeArgs,
+        TicketUpdateArgs,
+        VoidArgs,
+        field_outcome,
+        follow_up_changes,
+        message_effect_on_ticket,
+        ticket_assign_effect,
+        ticket_tags_effect,
+        ticket_update_effect,
+    )
+
     changes: dict[str, Any]
     if isinstance(args, TicketUpdateArgs):
         changes = ticket_update_effect(row, args).changes
@@ -190,6 +193,8 @@ def replayable(conn: sqlite3.Connection, entity: str, entity_id: str) -> list[sq
 
 def rebase(conn: sqlite3.Connection, entity: str, entity_id: str) -> None:
     """Cached row := shadow + replayable mutations; drop the shadow when none is left."""
+    from agentdesk.domain.mutations import parse_args
+
     base = load_shadow(conn, entity, entity_id)
     if base is None:
         return

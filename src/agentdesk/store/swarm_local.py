@@ -11,18 +11,12 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 from agentdesk.domain.enums import SwarmStatus
-from agentdesk.domain.mutations import (
-    SwarmCloseArgs,
-    SwarmInviteArgs,
-    SwarmLeaveArgs,
-    SwarmMessageArgs,
-    SwarmStartArgs,
-)
 from agentdesk.store.codec import ENCODERS
 from agentdesk.store.schema import ENTITY_TABLES
 
@@ -31,6 +25,14 @@ DIRECT = ("swarm.start", "swarm.message")
 
 def target(args: BaseModel) -> tuple[str, str] | None:
     """(entity, id) of a swarm mutation; None for any other mutation."""
+    from agentdesk.domain.mutations import (
+        SwarmCloseArgs,
+        SwarmInviteArgs,
+        SwarmLeaveArgs,
+        SwarmMessageArgs,
+        SwarmStartArgs,
+    )
+
     if isinstance(args, SwarmStartArgs):
         return ("swarm", args.id)
     if isinstance(args, SwarmMessageArgs):
@@ -42,6 +44,14 @@ def target(args: BaseModel) -> tuple[str, str] | None:
 
 def changes(row: dict[str, Any], args: BaseModel, now: datetime) -> dict[str, Any] | None:
     """Column changes of `invite`/`close`/`leave` on the swarm row (None: not a swarm one)."""
+    from agentdesk.domain.mutations import (
+        SwarmCloseArgs,
+        SwarmInviteArgs,
+        SwarmLeaveArgs,
+        SwarmMessageArgs,
+        SwarmStartArgs,
+    )
+
     if isinstance(args, SwarmInviteArgs):
         members = [int(m) for m in row.get("member_ids") or []]
         added = [m for m in dict.fromkeys(args.member_ids) if m not in members]
@@ -69,6 +79,8 @@ def apply_direct(
     conn: sqlite3.Connection, args: BaseModel, agent_id: int | None, now: datetime
 ) -> None:
     """Insert the started swarm / the written message (version 0 until a pull confirms it)."""
+    from agentdesk.domain.mutations import SwarmMessageArgs, SwarmStartArgs
+
     if agent_id is None:
         raise ValueError("the profile's agent is unknown (log in and sync first)")
     if isinstance(args, SwarmStartArgs):

@@ -49,24 +49,21 @@ from agentdesk.tui.keymap import Scope, as_bindings, checked_keymap
 from agentdesk.tui.lead import LEAD_BINDINGS, LeadActionsMixin, lead_keymap_screens
 from agentdesk.tui.presence_app import PresenceMixin
 from agentdesk.tui.queue_model import QueueWindow
-from agentdesk.tui.screens.conflicts import ConflictsScreen
 from agentdesk.tui.screens.dialogs import ChoiceDialog, ConfirmDialog, PromptDialog, parse_tag_edit
-from agentdesk.tui.screens.help import HelpScreen, help_entries
 from agentdesk.tui.screens.queue import QueueScreen, ViewList
 from agentdesk.tui.screens.swarm_app import (
     SWARM_BINDINGS,
     SwarmActionsMixin,
     swarm_keymap_screens,
 )
-from agentdesk.tui.screens.ticket import Composer, TicketScreen
 from agentdesk.tui.themes import VARIABLE_DEFAULTS, load_themes
 from agentdesk.tui.undo_app import UNDO_BINDINGS, UndoMixin
 from agentdesk.tui.widgets.customer_pane import CustomerPane
 from agentdesk.tui.widgets.status_bar import StatusBar, StatusInfo
-from agentdesk.tui.widgets.thread import ThreadView
 from agentdesk.tui.widgets.ticket_table import TicketTable
 
 CACHE_POLL_SECONDS = 1.0
+PRELOAD_SECONDS = 1.0  # after the first frame: import what the first `enter` and `m` need
 UNASSIGNED = -1  # the agent picker's value for "nobody"
 
 
@@ -138,7 +135,11 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, UndoMixin
 
     def _setup_keymap(self) -> None:
         if not self.config.keymap:
-            return  # nothing to check (and the lead and swarm screens stay unimported)
+            return  # nothing to check (and the screens not on the first frame stay unimported)
+        from agentdesk.tui.screens.conflicts import ConflictsScreen
+        from agentdesk.tui.screens.ticket import Composer, TicketScreen
+        from agentdesk.tui.widgets.thread import ThreadView
+
         app = as_bindings(self.BINDINGS) + as_bindings(App.BINDINGS)
         screens: Sequence[tuple[str, Iterable[BindingType], Iterable[BindingType]]] = (
             ("queue screen", QueueScreen.BINDINGS, TicketTable.BINDINGS),
@@ -190,11 +191,27 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, UndoMixin
         # Everything loaded so far (modules, widgets) lives as long as the app: keep it out
         # of the cyclic collector, whose full passes over it would stall a keystroke.
         self.call_after_refresh(gc.freeze)
+        self.set_timer(PRELOAD_SECONDS, self.preload)
         self.setup_presence()
         self.setup_swarms()
         if self.engine is not None:
             self._unsubscribe = self.engine.subscribe(self._sync_state_changed)
             self.run_sync()
+
+    @work(thread=True, exclusive=True, group="preload", exit_on_error=False)
+    def preload(self) -> None:
+        """Import the ticket screen and the canned-response picker, and read the responses.
+
+        None of it is needed for the first frame (so it is not imported at start-up), but the
+        first `enter` and the first `m` would pay for it; this runs once, in a thread, a
+        moment after the queue is on screen.
+        """
+        from agentdesk.domain.templates import check
+        from agentdesk.tui.screens import macro_picker, ticket  # noqa: F401
+
+        check("")  # imports python-liquid
+        if self.is_running:
+            macro_picker.warm(self.cache)
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
@@ -276,6 +293,8 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, UndoMixin
     # -- navigation ---------------------------------------------------------------------
 
     def open_ticket(self, ticket_id: int, window: QueueWindow | None, index: int | None) -> None:
+        from agentdesk.tui.screens.ticket import TicketScreen
+
         self.push_screen(TicketScreen(ticket_id, window, index))
 
     def close_ticket(self, index: int | None) -> None:
@@ -288,24 +307,29 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, UndoMixin
                 screen.table.move_to(index)
 
     def action_help(self) -> None:
+        from agentdesk.tui.screens.help import HelpScreen, help_entries
+
         screen = self.screen
         if isinstance(screen, HelpScreen):
             return
         title = {
-            QueueScreen: "queue",
-            TicketScreen: "ticket",
-            ConflictsScreen: "conflicts",
-        }.get(type(screen), type(screen).__name__)
+            "QueueScreen": "queue",
+            "TicketScreen": "ticket",
+            "ConflictsScreen": "conflicts",
+        }.get(type(screen).__name__, type(screen).__name__)
         self.push_screen(HelpScreen(help_entries(screen), title))
 
     def action_conflicts(self) -> None:
+        from agentdesk.tui.screens.conflicts import ConflictsScreen
+
         if not isinstance(self.screen, ConflictsScreen):
             self.push_screen(ConflictsScreen())
 
     async def action_quit(self) -> None:
         """Quit; ask first only if a draft is unsent."""
         screen = self.screen
-        if isinstance(screen, TicketScreen):
+        ticket = sys.modules.get("agentdesk.tui.screens.ticket")  # imported once one was opened
+        if ticket is not None and isinstance(screen, ticket.TicketScreen):
             screen.save_draft_now()
         drafts = unsent_draft_count(self.cache)
         if not drafts:
@@ -356,7 +380,8 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, UndoMixin
         self.check_assignment_notices()
         screen = self.screen
         refresh = getattr(screen, "refresh_data", None)
-        if callable(refresh):
+        # A screen still mounting reads the cache as it mounts (and has no widgets to update).
+        if callable(refresh) and screen.is_mounted:
             result = refresh()
             if inspect.isawaitable(result):
                 await result

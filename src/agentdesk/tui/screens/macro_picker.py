@@ -14,6 +14,8 @@ control characters are made visible.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +136,13 @@ def _prepared(cache: Cache) -> tuple[dict[str, dict[str, Any]], list[Candidate]]
     candidates = in_popularity_order(prepare(rows))
     _PREPARED[cache] = (stamp, by_id, candidates)
     return by_id, candidates
+
+
+def warm(cache: Cache) -> None:
+    """Read and prepare the responses ahead of the first open (the app does it when idle)."""
+    # On failure the first open reads them again and says what is wrong.
+    with contextlib.suppress(StoreError, sqlite3.Error):
+        _prepared(cache)
 
 
 class MacroPicker(ModalScreen[MacroChoice | None]):

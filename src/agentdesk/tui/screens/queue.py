@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -22,6 +22,7 @@ from agentdesk.tui import merge_flow
 from agentdesk.tui.presence_app import UNKNOWN as PRESENCE_UNKNOWN
 from agentdesk.tui.queue_model import QueueSpec, QueueWindow
 from agentdesk.tui.widgets.customer_pane import CustomerPane
+from agentdesk.tui.widgets.quiet_footer import QuietFooter
 from agentdesk.tui.widgets.status_bar import StatusBar
 from agentdesk.tui.widgets.ticket_table import SORT_KEYS, TicketTable
 
@@ -115,7 +116,7 @@ class QueueScreen(Screen[None]):
             pane.display = app.show_customer
             yield pane
         yield StatusBar(app.now)
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self._fill_views()
