@@ -76,7 +76,8 @@ def _confirm_customers(
 
     app.push_screen(
         ConfirmDialog(
-            f"{', '.join(f'#{s}' for s in others)} belong to another customer than #{target}. "
+            f"{', '.join(f'#{s}' for s in others)} "
+            f"{'belongs' if len(others) == 1 else 'belong'} to another customer than #{target}. "
             "Merge anyway?",
             "Only a lead may force this; the server refuses it otherwise.",
         ),

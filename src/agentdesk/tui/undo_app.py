@@ -45,7 +45,7 @@ class UndoMixin:
     def undo_action(self, action_id: int | None = None) -> None:
         app = self._undo_app
         try:
-            action = undo.undo(app.cache, action_id)
+            action = undo.undo(app.cache, action_id, now=app.now())
         except StoreError as exc:
             app.notify(one_line(str(exc), 200), severity="warning", markup=False)
             return

@@ -52,7 +52,7 @@ class HistoryScreen(Screen[None]):
         view = self.query_one(OptionList)
         highlighted = view.highlighted
         view.clear_options()
-        self.actions = undo.actions(self.app.cache)
+        self.actions = undo.actions(self.app.cache, now=self.app.now())
         if not self.actions:
             view.add_option(Option(Content("Nothing yet"), disabled=True))
             return
