@@ -58,9 +58,10 @@ _UPSERT_SQL = {entity: _upsert_sql(entity) for entity in ENTITY_TABLES}
 
 
 def _change_parts(change: Any) -> tuple[str, Any, str, dict[str, Any] | None]:
+    """`(entity, id, op, data)` of a plain tuple, a named tuple whose first four fields are
+    those (`sync.backend.Change`), or any object with those attributes."""
     if isinstance(change, tuple):
-        entity, entity_id, op, data = change
-        return entity, entity_id, op, data
+        return change[0], change[1], change[2], change[3]
     return change.entity, change.id, change.op, change.data
 
 
@@ -146,7 +147,11 @@ class ApplyMixin(CacheCore):
                 ).rowcount
                 touched |= {(r[0], r[1]) for r in acked}
                 self._set_meta(conn, "last_mutation_id", str(last_mutation_id))
-            fresh_keys = {(e, str(i)) for e, rows in upserts.items() for i in rows} & touched
+            fresh_keys = (
+                {(e, str(i)) for e, rows in upserts.items() for i in rows} & touched
+                if touched
+                else set()
+            )
             for entity, entity_id in sorted(touched):
                 if (entity, entity_id) in fresh_keys:  # the server's row is the new base
                     fresh = overlay.read_row(conn, entity, entity_id)

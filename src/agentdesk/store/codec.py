@@ -68,10 +68,15 @@ def _compile_encoder(entity: str) -> Callable[[dict[str, Any]], tuple[Any, ...]]
     """A fast `dict -> row tuple` function for one entity (generated once, no per-row loop)."""
     info = ENTITY_TABLES[entity]
     parts = []
-    for column, kind in zip(info.columns, info.kinds, strict=True):
+    for n, (column, kind) in enumerate(zip(info.columns, info.kinds, strict=True)):
         get = f"d.get({column!r})"
         if kind == "ts":
-            parts.append(f"_ts({get})")
+            # ts_text's first test inlined: wire timestamps are already canonical
+            v = f"v{n}"
+            parts.append(
+                f"({v} if type({v} := {get}) is str and len({v}) == 27 and {v}[26] == 'Z' "
+                f"and {v}[19] == '.' else _ts({v}))"
+            )
         elif kind == "json":
             parts.append(f"_js({get})")
         else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 
 class Capability(StrEnum):
@@ -24,9 +24,12 @@ class Capability(StrEnum):
     SERVER_MACROS = "server-macros"
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One row changed on the backend, in domain shape (`agentdesk.domain.models`, JSON mode)."""
+class Change(NamedTuple):
+    """One row changed on the backend, in domain shape (`agentdesk.domain.models`, JSON mode).
+
+    A named tuple rather than a dataclass: a first sync makes hundreds of thousands of them,
+    and a tuple is built several times faster (its first four fields are what
+    `Cache.apply_changes` unpacks)."""
 
     entity: str  # a key of domain.models.SYNCED_MODELS
     id: int | str
