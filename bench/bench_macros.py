@@ -8,8 +8,10 @@ Figures (milliseconds, p95):
   refilled, preview rendered for the ticket). Goal: p95 under 16 ms (one frame at 60 Hz).
 - keystroke to idle: `pilot.press` + one refresh, wall clock (Textual's own cost included).
   Baseline: a keystroke typed into the composer. Recorded, no goal (headless Pilot timing).
-- picker open: from `m` on the ticket screen to the picker listing responses. Goal: 100 ms.
-  Baseline: opening the status dialog (`s`).
+- picker open: from `m` on the ticket screen to the first frame that shows the picker with
+  its list (the screen's compositor refresh is timed, as in `bench_tui`). Goal: 100 ms.
+  Baseline: `s` to the first frame of the status dialog. Also, for information, `m` to the
+  app going idle (Pilot `pause`: Textual's own work after the frame included).
 
 `run(quick)`: quick uses 1,000 responses. Run alone: `python -m bench.bench_macros [--quick]`.
 """
@@ -20,6 +22,7 @@ import asyncio
 import json
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -205,6 +208,7 @@ async def _until(pilot: Any, check: Callable[[], object], timeout: float = 30.0)
 
 async def _app_times(cache: Cache) -> dict[str, list[float]]:
     """Times in the headless app: handler work per keystroke, key to idle, opens."""
+    from textual.screen import Screen
     from textual.widgets import TextArea
 
     from agentdesk.config import load_config
@@ -221,8 +225,20 @@ async def _app_times(cache: Cache) -> dict[str, list[float]]:
         "key_baseline": [],
         "open": [],
         "open_baseline": [],
+        "open_idle": [],
+        "open_idle_baseline": [],
     }
     original = MacroPicker.filter
+    frames: list[tuple[float, Screen[Any]]] = []
+    original_refresh = Screen._compositor_refresh
+
+    def timed_refresh(screen: Screen[Any]) -> None:
+        original_refresh(screen)
+        if isinstance(screen, ChoiceDialog) or (isinstance(screen, MacroPicker) and screen.shown):
+            frames.append((time.perf_counter(), screen))
+
+    def first_frame(kind: type, start: float) -> float:
+        return next(t for t, screen in frames if t > start and isinstance(screen, kind))
 
     def timed_filter(self: MacroPicker, query: str) -> None:
         start, start_cpu = time.perf_counter(), time.thread_time()
@@ -231,6 +247,7 @@ async def _app_times(cache: Cache) -> dict[str, list[float]]:
         times["filter_cpu"].append((time.thread_time() - start_cpu) * 1000)
 
     MacroPicker.filter = timed_filter  # type: ignore[method-assign]
+    Screen._compositor_refresh = timed_refresh  # type: ignore[method-assign]
     try:
         app = AgentDeskApp(cache, None, config=load_config())
         async with app.run_test(size=(160, 48)) as pilot:
@@ -243,8 +260,10 @@ async def _app_times(cache: Cache) -> dict[str, list[float]]:
                 start = time.perf_counter()
                 await pilot.press("s")
                 await _until(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+                await _until(pilot, lambda start=start: any(t > start for t, _s in frames))
                 await pilot.pause()
-                times["open_baseline"].append((time.perf_counter() - start) * 1000)
+                times["open_idle_baseline"].append((time.perf_counter() - start) * 1000)
+                times["open_baseline"].append((first_frame(ChoiceDialog, start) - start) * 1000)
                 await pilot.press("escape")
                 await _until(pilot, lambda: isinstance(app.screen, TicketScreen))
                 await pilot.press("r")
@@ -262,8 +281,15 @@ async def _app_times(cache: Cache) -> dict[str, list[float]]:
                     picker = app.screen
                     assert isinstance(picker, MacroPicker)
                     await _until(pilot, lambda picker=picker: bool(picker.shown))
+                    await _until(
+                        pilot,
+                        lambda start=start: any(
+                            t > start and isinstance(s, MacroPicker) for t, s in frames
+                        ),
+                    )
                     await pilot.pause()
-                    times["open"].append((time.perf_counter() - start) * 1000)
+                    times["open_idle"].append((time.perf_counter() - start) * 1000)
+                    times["open"].append((first_frame(MacroPicker, start) - start) * 1000)
                     for key in query:
                         start = time.perf_counter()
                         await pilot.press("space" if key == " " else key)
@@ -273,6 +299,7 @@ async def _app_times(cache: Cache) -> dict[str, list[float]]:
                     await _until(pilot, lambda: isinstance(app.screen, TicketScreen))
     finally:
         MacroPicker.filter = original  # type: ignore[method-assign]
+        Screen._compositor_refresh = original_refresh  # type: ignore[method-assign]
     return times
 
 
@@ -292,6 +319,8 @@ def run(quick: bool) -> list[Result]:
     filter_cpu_p95 = percentile(app["filter_cpu"], 95)
     key_p95, key_base = percentile(app["key"], 95), percentile(app["key_baseline"], 95)
     open_p95, open_base = percentile(app["open"], 95), percentile(app["open_baseline"], 95)
+    idle_p95 = percentile(app["open_idle"], 95)
+    idle_base = percentile(app["open_idle_baseline"], 95)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     return [
         Result(
@@ -350,15 +379,30 @@ def run(quick: bool) -> list[Result]:
             notes=f"{len(app['key'])} keystrokes; Pilot press + pause, wall clock",
         ),
         Result(
-            f"picker open (m to list shown), {label}",
+            f"picker open (m to the frame showing the list), {label}",
             round(open_p95, 1),
             "ms",
             round(open_base, 1),
-            baseline_name="status dialog (s) open",
+            baseline_name="status dialog (s) to its first frame",
             goal="p95 < 100 ms",
             passed=at_most(open_p95, 100),
             higher_is_better=False,
-            notes=f"{len(app['open'])} opens; max {max(app['open']):.0f} ms",
+            notes=(
+                f"{len(app['open'])} opens, the first one included; max"
+                f" {max(app['open']):.0f} ms, median {statistics.median(app['open']):.0f} ms"
+            ),
+        ),
+        Result(
+            f"picker open, m to the app idle again (headless Pilot), {label}",
+            round(idle_p95, 1),
+            "ms",
+            round(idle_base, 1),
+            baseline_name="status dialog (s) to idle",
+            goal="",
+            passed=None,
+            higher_is_better=False,
+            notes="Pilot press + pause: Textual's work after the frame (the footer of the"
+            " ticket screen below is rebuilt when a dialog covers it)",
         ),
     ]
 

@@ -212,6 +212,8 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, UndoMixin
         check("")  # imports python-liquid
         if self.is_running:
             macro_picker.warm(self.cache)
+            # What was just loaded lives as long as the app too (see on_mount).
+            self.call_from_thread(gc.freeze)
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:

@@ -18,7 +18,6 @@ import contextlib
 import sqlite3
 import weakref
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -148,7 +147,54 @@ def warm(cache: Cache) -> None:
 class MacroPicker(ModalScreen[MacroChoice | None]):
     """Pick a canned response for one ticket (or for several marked tickets)."""
 
-    CSS_PATH = Path(__file__).with_name("macro_picker.tcss")
+    # Default CSS, not a CSS_PATH: a screen's CSS file makes its first push re-parse the whole
+    # stylesheet and restyle every screen; default CSS is only added and parsed.
+    DEFAULT_CSS = """
+    MacroPicker {
+        align: center middle;
+        background: $background;  /* opaque: the screen below is not redrawn on each keystroke */
+    }
+
+    MacroPicker > #macro-dialog {
+        width: 90%;
+        max-width: 150;
+        height: 80%;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+
+    MacroPicker #macro-title {
+        text-style: bold;
+        width: 100%;
+    }
+
+    MacroPicker #macro-filter {
+        margin-bottom: 1;
+    }
+
+    MacroPicker #macro-body {
+        height: 1fr;
+    }
+
+    MacroPicker #macro-list {
+        width: 2fr;
+        height: 100%;
+        border: none;
+    }
+
+    MacroPicker #macro-preview-scroll {
+        width: 3fr;
+        height: 100%;
+        border-left: vkey $primary 50%;
+        padding: 0 1;
+    }
+
+    MacroPicker #macro-hint {
+        color: $foreground 60%;
+        width: 100%;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="macros.cancel"),
         Binding("down,ctrl+n", "move(1)", "Next", show=False, id="macros.next"),
