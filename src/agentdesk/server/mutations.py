@@ -1,11 +1,14 @@
 """`POST /v1/mutations`: apply a client's batch of intents, in order, exactly once.
 
-Per mutation, ONE transaction: lock the client's row, skip it if already handled (duplicate:
-the stored result again), stop at a gap, otherwise run the intent's rules
-(`agentdesk.domain.mutations` + `permissions`), write its effects with a fresh version, store
-its result and advance `last_mutation_id`. A permanent rejection is stored too, so one bad
-mutation never blocks the queue; an unexpected error while applying one is rolled back and
-recorded as a rejection for the same reason. A transient database error answers 503.
+A batch is handled in chunks, ONE transaction each (the whole request on SQLite, 50
+mutations on PostgreSQL): lock the client's row, then per mutation, inside its own savepoint:
+skip it if already handled (duplicate: the stored result again), stop at a gap, otherwise run
+the intent's rules (`agentdesk.domain.mutations` + `permissions`) and write its effects with a
+fresh version. The chunk's results (one multi-row INSERT) and `last_mutation_id` are written
+before the same transaction commits, so effects and results are never apart. A permanent
+rejection is stored too (its savepoint rolled back), so one bad mutation never blocks the
+queue; an unexpected error while applying one is rolled back and recorded as a rejection for
+the same reason. A transient database error answers 503.
 """
 
 from __future__ import annotations
@@ -113,6 +116,10 @@ _SET_CLIENT_LAST = (
     .values(last_mutation_id=bindparam("last"))
 )
 _INSERT_RECORDS = insert(RECORDS)
+_SEQUENCE_VALUE = text("SELECT value FROM change_sequence WHERE id = 1")
+# Never backwards: should a handler take a version straight from the sequence (db.next_version)
+# inside the chunk, the higher value stays.
+_SET_SEQUENCE = text("UPDATE change_sequence SET value = :top WHERE id = 1 AND value < :top")
 _RECORD_RESULT = select(RECORDS.c.result).where(
     RECORDS.c.client_id == bindparam("cid"), RECORDS.c.mutation_id == bindparam("mid")
 )
@@ -175,6 +182,35 @@ class Applied:
     hint_agents: frozenset[int] | None = None
 
 
+class ChunkState:
+    """What the mutations of one chunk (one transaction) share: versions handed out from
+    memory and SLA policy targets read once.
+
+    Versions: the transaction holds the writer lock (SQLite `BEGIN IMMEDIATE`) or the row
+    lock of `change_sequence` (PostgreSQL, taken when the chunk starts), so nobody else can
+    take one before it commits; the sequence is read at the first use and written once by
+    `finish` (never moved backwards), instead of an UPDATE per mutation. A rejected
+    mutation's version is simply not used (versions may have gaps)."""
+
+    def __init__(self) -> None:
+        self._next: int | None = None  # the next version to hand out
+        self._top: int | None = None  # the highest handed out
+        self.policies: dict[int, Any] = {}
+
+    def take_version(self, conn: Connection) -> int:
+        if self._next is None:
+            self._next = int(conn.execute(_SEQUENCE_VALUE).scalar_one()) + 1
+        version = self._next
+        self._next += 1
+        self._top = version
+        return version
+
+    def finish(self, conn: Connection) -> None:
+        """Store the highest version handed out (before the transaction commits)."""
+        if self._top is not None:
+            conn.execute(_SET_SEQUENCE, {"top": self._top})
+
+
 @dataclass
 class Context:
     conn: Connection
@@ -183,11 +219,15 @@ class Context:
     mutation_id: int
     _version: int | None = None
     events: list[PendingEvent] = field(default_factory=list)
+    chunk: ChunkState | None = None  # None: versions straight from the sequence
 
     def version(self) -> int:
         """The version of this mutation's writes, taken on first use."""
         if self._version is None:
-            self._version = next_version(self.conn)
+            if self.chunk is None:
+                self._version = next_version(self.conn)
+            else:
+                self._version = self.chunk.take_version(self.conn)
         return self._version
 
     def notify(
@@ -231,7 +271,10 @@ def _policy_targets(ctx: Context, ticket: dict[str, Any]) -> dict[str, dict[str,
     policy_id = ticket.get("sla_policy_id")
     if policy_id is None:
         return None
-    return ctx.conn.execute(_POLICY_TARGETS, {"policy_id": policy_id}).scalar()
+    cached = ctx.chunk.policies if ctx.chunk is not None else {}
+    if policy_id not in cached:  # no mutation changes SLA policies: one read per chunk
+        cached[policy_id] = ctx.conn.execute(_POLICY_TARGETS, {"policy_id": policy_id}).scalar()
+    return cached[policy_id]  # type: ignore[no-any-return]
 
 
 def _conflicts_out(conflicts: list[FieldConflict]) -> dict[str, dict[str, Any]]:
@@ -533,13 +576,15 @@ def _handle_chunk(
             conn.execute(select(text("value")).select_from(text("change_sequence"))
                          .where(text("id = 1")).with_for_update())  # fmt: skip
         records = _ChunkRecords(client_id)
+        state = ChunkState()
         for mutation in mutations:
-            one = _handle_in(conn, client_id, caller, mutation, last, records)
+            one = _handle_in(conn, client_id, caller, mutation, last, records, state)
             handled.append(one)
             last = one.last_mutation_id
             if one.result is None:
                 break
         records.flush(conn)
+        state.finish(conn)
     return handled
 
 
@@ -567,6 +612,7 @@ def _handle_in(
     mutation: MutationIn,
     last: int,
     records: _ChunkRecords,
+    state: ChunkState | None = None,
 ) -> _Handled:
     """One mutation inside the caller's transaction; `last` is the client's last mutation id.
     Its result goes to `records`, written before the transaction commits."""
@@ -574,7 +620,7 @@ def _handle_in(
         return _Handled(_duplicate(conn, client_id, mutation.id, records), None, last)
     if mutation.id > last + 1:
         return _Handled(None, None, last)
-    ctx = Context(conn, caller, utcnow(), mutation.id)
+    ctx = Context(conn, caller, utcnow(), mutation.id, chunk=state)
     savepoint = _Savepoint(conn)
     try:
         applied = apply_mutation(ctx, mutation.name, mutation.args)
