@@ -87,20 +87,28 @@ class ApplyMixin(CacheCore):
         deletes: dict[str, dict[Any, None]] = {}
         skipped = 0
         count = 0
-        for change in changes:
-            entity, entity_id, op, data = _change_parts(change)
+        for change in changes:  # every row of a first sync: kept lean
+            if isinstance(change, tuple):
+                entity, entity_id, op, data = change[0], change[1], change[2], change[3]
+            else:
+                entity, entity_id, op, data = _change_parts(change)
             count += 1
             if entity not in ENTITY_TABLES:
                 skipped += 1
                 continue
             if op == "delete" or data is None:
-                upserts.get(entity, {}).pop(entity_id, None)
+                if entity in upserts:
+                    upserts[entity].pop(entity_id, None)
                 deletes.setdefault(entity, {})[entity_id] = None
             else:
                 if "id" not in data:
                     data = {**data, "id": entity_id}
-                deletes.get(entity, {}).pop(entity_id, None)
-                upserts.setdefault(entity, {})[entity_id] = data
+                if deletes and entity in deletes:
+                    deletes[entity].pop(entity_id, None)
+                rows = upserts.get(entity)
+                if rows is None:
+                    rows = upserts[entity] = {}
+                rows[entity_id] = data
         with self.write(durable=False) as conn:
             bulk = self._get_meta(conn, "bulk_loading") is not None
             if (
