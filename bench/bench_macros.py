@@ -4,8 +4,11 @@ Figures (milliseconds, p95):
 - filter per keystroke (matcher only): `fuzzy.rank` over all responses for each prefix of a
   few typed queries ("r", "re", "ref", ...). Baseline: a bare case-insensitive substring scan
   of the titles (the least any filter must do).
-- filter per keystroke in the app: the picker's handler work for one keystroke (rank, list
-  refilled, preview rendered for the ticket). Goal: p95 under 16 ms (one frame at 60 Hz).
+- filter per keystroke in the app: the event loop's work for one keystroke. The picker ranks
+  in a thread (with the list rows and the top preview); the event loop starts that and then
+  swaps the results in (`on_input_changed` + `_show_ranked`, timed together). Goal: p95
+  under 16 ms (one frame at 60 Hz). Also, for information, keystroke to list updated (wall:
+  the ranking thread included).
 - keystroke to idle: `pilot.press` + one refresh, wall clock (Textual's own cost included).
   Baseline: a keystroke typed into the composer. Recorded, no goal (headless Pilot timing).
 - picker open: from `m` on the ticket screen to the first frame that shows the picker with
@@ -221,6 +224,7 @@ async def _app_times(cache: Cache) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {
         "filter": [],
         "filter_cpu": [],
+        "key_to_list": [],
         "key": [],
         "key_baseline": [],
         "open": [],
@@ -228,7 +232,8 @@ async def _app_times(cache: Cache) -> dict[str, list[float]]:
         "open_idle": [],
         "open_idle_baseline": [],
     }
-    original = MacroPicker.filter
+    original = MacroPicker._show_ranked
+    original_changed = MacroPicker.on_input_changed
     frames: list[tuple[float, Screen[Any]]] = []
     original_refresh = Screen._compositor_refresh
 
@@ -240,13 +245,27 @@ async def _app_times(cache: Cache) -> dict[str, list[float]]:
     def first_frame(kind: type, start: float) -> float:
         return next(t for t, screen in frames if t > start and isinstance(screen, kind))
 
-    def timed_filter(self: MacroPicker, query: str) -> None:
-        start, start_cpu = time.perf_counter(), time.thread_time()
-        original(self, query)
-        times["filter"].append((time.perf_counter() - start) * 1000)
-        times["filter_cpu"].append((time.thread_time() - start_cpu) * 1000)
+    changed: dict[int, tuple[float, float]] = {}  # generation -> handler (wall, CPU) ms
 
-    MacroPicker.filter = timed_filter  # type: ignore[method-assign]
+    def timed_changed(self: MacroPicker, event: Any) -> None:
+        start, start_cpu = time.perf_counter(), time.thread_time()
+        original_changed(self, event)
+        changed[self._generation] = (
+            (time.perf_counter() - start) * 1000,
+            (time.thread_time() - start_cpu) * 1000,
+        )
+
+    def timed_show(self: MacroPicker, generation: int, shown: Any, options: Any) -> None:
+        start, start_cpu = time.perf_counter(), time.thread_time()
+        original(self, generation, shown, options)
+        wall, cpu = changed.pop(generation, (None, None))
+        if wall is None:
+            return  # not a keystroke (the first listing, a refresh)
+        times["filter"].append(wall + (time.perf_counter() - start) * 1000)
+        times["filter_cpu"].append(cpu + (time.thread_time() - start_cpu) * 1000)
+
+    MacroPicker._show_ranked = timed_show  # type: ignore[method-assign]
+    MacroPicker.on_input_changed = timed_changed  # type: ignore[method-assign]
     Screen._compositor_refresh = timed_refresh  # type: ignore[method-assign]
     try:
         app = AgentDeskApp(cache, None, config=load_config())
@@ -293,12 +312,18 @@ async def _app_times(cache: Cache) -> dict[str, list[float]]:
                     for key in query:
                         start = time.perf_counter()
                         await pilot.press("space" if key == " " else key)
+                        await _until(
+                            pilot,
+                            lambda picker=picker: picker._shown_generation == picker._generation,
+                        )
+                        times["key_to_list"].append((time.perf_counter() - start) * 1000)
                         await pilot.pause()
                         times["key"].append((time.perf_counter() - start) * 1000)
                     await pilot.press("escape")
                     await _until(pilot, lambda: isinstance(app.screen, TicketScreen))
     finally:
-        MacroPicker.filter = original  # type: ignore[method-assign]
+        MacroPicker._show_ranked = original  # type: ignore[method-assign]
+        MacroPicker.on_input_changed = original_changed  # type: ignore[method-assign]
         Screen._compositor_refresh = original_refresh  # type: ignore[method-assign]
     return times
 
@@ -317,6 +342,7 @@ def run(quick: bool) -> list[Result]:
     filter_p95 = percentile(app["filter"], 95)
     matcher_cpu_p95 = percentile(matcher_cpu, 95)
     filter_cpu_p95 = percentile(app["filter_cpu"], 95)
+    list_p95 = percentile(app["key_to_list"], 95)
     key_p95, key_base = percentile(app["key"], 95), percentile(app["key_baseline"], 95)
     open_p95, open_base = percentile(app["open"], 95), percentile(app["open_baseline"], 95)
     idle_p95 = percentile(app["open_idle"], 95)
@@ -346,7 +372,8 @@ def run(quick: bool) -> list[Result]:
             notes="CPU time of the thread: what the wall time is on an idle core",
         ),
         Result(
-            f"picker filter per keystroke in the app (rank + list + preview), CPU time, {label}",
+            f"picker keystroke, event-loop work (list + preview swapped in; rank in a thread),"
+            f" CPU time, {label}",
             round(filter_cpu_p95, 2),
             "ms",
             round(matcher_cpu_p95, 2),
@@ -354,10 +381,11 @@ def run(quick: bool) -> list[Result]:
             goal="p95 < 16 ms",
             passed=at_most(filter_cpu_p95, 16),
             higher_is_better=False,
-            notes="CPU time of the app's thread for the handler",
+            notes="CPU time of the event loop's thread for the handler and the swap",
         ),
         Result(
-            f"picker filter per keystroke in the app (rank + list + preview), {label}",
+            f"picker keystroke, event-loop work (list + preview swapped in; rank in a thread),"
+            f" {label}",
             round(filter_p95, 2),
             "ms",
             round(matcher_p95, 2),
@@ -365,7 +393,21 @@ def run(quick: bool) -> list[Result]:
             goal="p95 < 16 ms",
             passed=at_most(filter_p95, 16),
             higher_is_better=False,
-            notes=f"{len(app['filter'])} filters in the headless app; load {load:.1f}",
+            notes=f"{len(app['filter'])} keystrokes in the headless app; load {load:.1f}",
+        ),
+        Result(
+            f"picker keystroke to list updated (rank in a thread + swap, wall), {label}",
+            round(list_p95, 1),
+            "ms",
+            round(matcher_p95, 2),
+            baseline_name="matcher only",
+            goal="",
+            passed=None,
+            higher_is_better=False,
+            notes=(
+                f"{len(app['key_to_list'])} keystrokes; Pilot press until the list shows the"
+                " keystroke's ranking; the typed character is drawn before it"
+            ),
         ),
         Result(
             f"picker keystroke to idle (headless, incl. Textual redraw), {label}",

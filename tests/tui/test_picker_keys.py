@@ -140,3 +140,23 @@ async def test_palette_picker_from_the_queue_targets_the_marked_tickets(
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, QueueScreen))
         assert len(table.marks) == 2  # cancelled: nothing sent, marks kept
+
+
+async def test_typing_then_enter_at_once_inserts_the_best_match_for_all_typed(
+    make_app, desk: Cache
+) -> None:
+    add_responses(desk)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        ticket = await open_ticket_screen(app, pilot)
+        await pilot.press("m")
+        picker = await picker_ready(app, pilot)
+        assert picker.shown[0].candidate.title == "Alpha greeting"
+        # Ranking runs in a thread; enter before it is done must not pick from the old list.
+        field = picker.query_one(Input)
+        field.value = "gamma"
+        await field.action_submit()
+        await until(pilot, lambda: app.screen is ticket)
+        area = ticket.composer.text_area
+        await until(pilot, lambda: "Closing this one." in area.text)
+        assert "Hello" not in area.text and "Refund" not in area.text

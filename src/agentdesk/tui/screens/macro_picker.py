@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -28,6 +30,7 @@ from textual.screen import ModalScreen
 from textual.style import Style
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from agentdesk.domain.fuzzy import Candidate, Match, Ranker, in_popularity_order, prepare
 from agentdesk.domain.templates import TemplateError
@@ -144,6 +147,10 @@ def warm(cache: Cache) -> None:
         _prepared(cache)
 
 
+def _options(shown: list[Match]) -> list[Option]:
+    return [Option(title_content(m), id=m.candidate.id) for m in shown]
+
+
 class MacroPicker(ModalScreen[MacroChoice | None]):
     """Pick a canned response for one ticket (or for several marked tickets)."""
 
@@ -217,6 +224,9 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
         self.shown: list[Match] = []
         self._preview_cache: dict[str, tuple[MacroPlan | None, str | None]] = {}
         self._ready = False  # set once mounted and listed
+        self._rank_lock = threading.Lock()  # the ranker narrows from its previous query
+        self._generation = 0  # bumped per filter request: older results are dropped
+        self._shown_generation = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="macro-dialog"):
@@ -284,13 +294,41 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
         self.filter(self.query_one("#macro-filter", Input).value)
 
     def filter(self, query: str) -> None:
-        """Re-rank for `query` and refill the list (the per-keystroke work)."""
-        self.shown = self.ranker.rank(query, limit=LIST_LIMIT)
-        options = self.query_one("#macro-list", OptionList)
-        options.clear_options()
-        options.add_options([Option(title_content(m), id=m.candidate.id) for m in self.shown])
-        if self.shown:
-            options.highlighted = 0
+        """Re-rank for `query` and refill the list, now (keystrokes rank in a thread instead)."""
+        self._generation += 1
+        with self._rank_lock:
+            shown = self.ranker.rank(query, limit=LIST_LIMIT)
+        self._show_ranked(self._generation, shown, _options(shown))
+
+    @work(thread=True, exclusive=True, group="macro-rank", exit_on_error=False)
+    def rank_in_thread(self, query: str, generation: int) -> None:
+        """A keystroke's ranking, off the event loop: the typed character is drawn at once.
+
+        The list's rows and the new top response's preview are prepared here too; the event
+        loop only swaps them in (`_show_ranked`), and only for the newest keystroke.
+        """
+        with self._rank_lock:
+            if generation != self._generation:
+                return  # a newer keystroke is queued behind this one
+            shown = self.ranker.rank(query, limit=LIST_LIMIT)
+        options = _options(shown)
+        if shown and self.ticket_ids:
+            top = self.rows.get(shown[0].candidate.id)
+            if top is not None and top["id"] not in self._preview_cache:
+                self._preview_cache[top["id"]] = self.plan_for(top, self.ticket_ids[0])
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_ranked, generation, shown, options)
+
+    def _show_ranked(self, generation: int, shown: list[Match], options: list[Option]) -> None:
+        if generation != self._generation or not self.is_attached:
+            return
+        self.shown = shown
+        self._shown_generation = generation
+        option_list = self.query_one("#macro-list", OptionList)
+        option_list.clear_options()
+        option_list.add_options(options)
+        if shown:
+            option_list.highlighted = 0
         self.show_preview()
 
     def highlighted(self) -> dict[str, Any] | None:
@@ -327,7 +365,8 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.filter(event.value)
+        self._generation += 1
+        self.rank_in_thread(event.value, self._generation)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
@@ -335,6 +374,8 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self._generation != self._shown_generation:
+            self.filter(event.value)  # typed faster than the ranking: pick from the newest
         self.pick()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
