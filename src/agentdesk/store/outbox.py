@@ -13,14 +13,19 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from agentdesk.domain.ids import uuid7
-from agentdesk.domain.mutations import MessageAddArgs, MutationError, parse_args
 from agentdesk.domain.timeutil import utcnow
 from agentdesk.store import canned_local, draft_local, overlay, swarm_local
 from agentdesk.store.codec import ts_text, ts_value
 from agentdesk.store.db import CacheCore, StoreError
+
+if TYPE_CHECKING:
+    from agentdesk.domain.mutations import MessageAddArgs
+
+# `agentdesk.domain.mutations` (pydantic) is imported where a mutation is parsed, not here:
+# the TUI's first paint reads the cache and needs none of it.
 
 _CONFLICT_MUTATION: dict[str, str] = {
     "status": "ticket.update",
@@ -124,6 +129,8 @@ class OutboxMixin(CacheCore):
         Raises `MutationError` (a ValueError) for invalid arguments and `StoreError` when the
         target row is not cached. Nothing is written unless everything succeeds.
         """
+        from agentdesk.domain.mutations import MessageAddArgs, MutationError, parse_args
+
         try:
             parsed = parse_args(name, args)
         except MutationError as exc:  # pydantic's report spans lines: make it one
@@ -410,6 +417,8 @@ class OutboxMixin(CacheCore):
         base = overlay.load_shadow(conn, entity, entity_id)
         if base is None:
             return
+        from agentdesk.domain.mutations import MutationError, parse_args
+
         try:
             args = parse_args(row["name"], json.loads(row["args"]))
         except MutationError:
