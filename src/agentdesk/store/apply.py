@@ -65,6 +65,14 @@ def _change_parts(change: Any) -> tuple[str, Any, str, dict[str, Any] | None]:
     return change.entity, change.id, change.op, change.data
 
 
+def _replaying(conn: sqlite3.Connection) -> set[tuple[str, str]]:
+    """(entity, id) of every row some pending or sent mutation is replayed on."""
+    rows = conn.execute(
+        "SELECT DISTINCT entity, entity_id FROM outbox WHERE state IN ('pending', 'sent')"
+    ).fetchall()
+    return {(r[0], r[1]) for r in rows}
+
+
 class ApplyMixin(CacheCore):
     def apply_changes(
         self,
@@ -160,8 +168,18 @@ class ApplyMixin(CacheCore):
                 if touched
                 else set()
             )
+            replaying = _replaying(conn) if fresh_keys else set()
             for entity, entity_id in sorted(touched):
-                if (entity, entity_id) in fresh_keys:  # the server's row is the new base
+                key = (entity, entity_id)
+                if key in fresh_keys and key not in replaying:
+                    # The server's row is the new base and nothing is left to replay on top
+                    # (the usual case once a push is acknowledged): the upsert above already
+                    # wrote exactly what a rebase would write (local_pending = 0).
+                    conn.execute(
+                        "DELETE FROM shadow WHERE entity = ? AND id = ?", (entity, entity_id)
+                    )
+                    continue
+                if key in fresh_keys:  # the server's row is the new base
                     fresh = overlay.read_row(conn, entity, entity_id)
                     if fresh is not None:
                         overlay.save_shadow(conn, entity, entity_id, fresh)
