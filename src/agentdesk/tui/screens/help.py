@@ -81,9 +81,11 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Keys", "Action", "Id (for [keymap])", "Where")
+        # plain Text: DataTable would parse str labels and cells as markup ("[" is a key here)
+        table.add_columns(
+            *(Text(label) for label in ("Keys", "Action", "Id (for [keymap])", "Where"))
+        )
         for entry in self.entries:
-            # plain Text: DataTable would parse str cells as markup ("[" is a key here)
             table.add_row(
                 Text(entry.keys), Text(entry.description), Text(entry.action_id), Text(entry.where)
             )
