@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 import subprocess
 import sys
@@ -37,6 +38,20 @@ from bench.harness import Result, at_least, at_most, free_port, wait_until_servi
 
 PAGE = 5000  # the protocol's maximum page
 PUSH_GOAL_SECONDS = 10.0
+_SERVER_PID: list[int] = []  # the `agentdesk serve` child of `served`, for its CPU time
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """(this process, the server process) CPU seconds so far: on a shared machine the wall
+    time depends on the load, the CPU time much less."""
+    server = 0.0
+    if _SERVER_PID:
+        try:
+            fields = Path(f"/proc/{_SERVER_PID[0]}/stat").read_text().rpartition(")")[2].split()
+            server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            server = float("nan")
+    return time.process_time(), server
 
 
 class TimedBackend:
@@ -100,11 +115,13 @@ def served(url: str) -> Iterator[str]:
             stdout=output,
             stderr=subprocess.STDOUT,
         )
+    _SERVER_PID[:] = [process.pid]
     try:
         base_url = f"http://127.0.0.1:{port}"
         wait_until_serving(base_url)
         yield base_url
     finally:
+        _SERVER_PID.clear()
         process.terminate()
         try:
             process.wait(timeout=20)
@@ -127,9 +144,11 @@ async def _measure(base_url: str, token: str, tickets: int, mutations: int) -> l
     backend = TimedBackend(inner)
     engine = SyncEngine(cache, backend, page_size=PAGE, realtime=False)  # type: ignore[arg-type]
     try:
+        cpu_before = cpu_seconds()
         started = time.perf_counter()
         first = await engine.initial_sync()
         sync_seconds = time.perf_counter() - started
+        client_cpu, server_cpu = (a - b for a, b in zip(cpu_seconds(), cpu_before, strict=True))
         rows = first.pulled
         raw_seconds = _bare_executemany(cache_path, Path.cwd() / "bare.sqlite3")
         sync_rate, raw_rate = rows / sync_seconds, rows / raw_seconds
@@ -144,7 +163,8 @@ async def _measure(base_url: str, token: str, tickets: int, mutations: int) -> l
                 baseline_name="bare sqlite3.executemany of the same rows",
                 notes=(
                     f"{sync_seconds:.1f} s end to end ({backend.pull_seconds:.1f} s waiting on "
-                    f"HTTP + JSON + validation), pages of {PAGE}, indexes and FTS rebuilt"
+                    f"HTTP + JSON + validation), pages of {PAGE}, indexes and FTS rebuilt; "
+                    f"CPU: client {client_cpu:.1f} s, server {server_cpu:.1f} s"
                 ),
             )
         ]
@@ -204,9 +224,11 @@ async def _measure_push(
     queue_seconds = time.perf_counter() - started
     backend.push_seconds = backend.pull_seconds = 0.0
     backend.pushed = 0
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
     report = await engine.sync_once()
     total = time.perf_counter() - started
+    client_cpu, server_cpu = (a - b for a, b in zip(cpu_seconds(), cpu_before, strict=True))
     left = cache.pending_count()
     push_phase = total - backend.pull_seconds
     ok = left == 0 and report.pushed == queued
@@ -219,15 +241,16 @@ async def _measure_push(
         higher_is_better=False,
         notes=(
             f"{report.pushed:,} results in requests of 500 ({backend.push_seconds:.1f} s on the "
-            f"wire, rest recording results); the acknowledging pull took "
-            f"{backend.pull_seconds:.1f} s more; {left} left pending; queueing them offline "
-            f"took {queue_seconds:.1f} s"
+            f"wire, the rest recording results and applying the acknowledging page); fetching "
+            f"that page took {backend.pull_seconds:.1f} s more; {left} left pending; queueing "
+            f"them offline took {queue_seconds:.1f} s; CPU (push and pull): client "
+            f"{client_cpu:.1f} s, "
+            f"server {server_cpu:.1f} s"
         ),
     )
 
 
 if __name__ == "__main__":
-    import os
     import tempfile
 
     quick = "--quick" in sys.argv
