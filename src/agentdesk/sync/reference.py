@@ -112,8 +112,10 @@ def raise_for_status(response: httpx.Response, what: str) -> None:
 
 def loads(content: bytes) -> Any:
     """JSON text to Python values: orjson (several times faster on large pull pages), with the
-    standard library as the judge of what orjson refuses (NaN, huge integers, lone
-    surrogates), so an answer is accepted exactly when `json.loads` accepts it."""
+    standard library as the judge of what orjson refuses (NaN, Infinity, lone surrogates).
+    One difference remains: an integer beyond 64 bits comes out as a float, so as an id or
+    a version it fails the type checks below (`json` would let it reach the cache, which
+    cannot store it either)."""
     try:
         return orjson.loads(content)
     except orjson.JSONDecodeError:
