@@ -14,14 +14,15 @@ control characters are made visible.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 import threading
 import weakref
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -30,7 +31,6 @@ from textual.screen import ModalScreen
 from textual.style import Style
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
 
 from agentdesk.domain.fuzzy import Candidate, Match, Ranker, in_popularity_order, prepare
 from agentdesk.domain.templates import TemplateError
@@ -300,24 +300,37 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
             shown = self.ranker.rank(query, limit=LIST_LIMIT)
         self._show_ranked(self._generation, shown, _options(shown))
 
-    @work(thread=True, exclusive=True, group="macro-rank", exit_on_error=False)
     def rank_in_thread(self, query: str, generation: int) -> None:
         """A keystroke's ranking, off the event loop: the typed character is drawn at once.
 
-        The list's rows and the new top response's preview are prepared here too; the event
-        loop only swaps them in (`_show_ranked`), and only for the newest keystroke.
+        The list's rows and the new top response's preview are prepared in the thread too;
+        the event loop only swaps them in (`_show_ranked`), and only for the newest keystroke.
+        A plain executor job, not a Textual thread worker: a worker stays referenced from the
+        thread's context after it ends, and kept every closed picker alive with it.
         """
+        job = asyncio.get_running_loop().run_in_executor(None, self._rank_job, query, generation)
+        job.add_done_callback(partial(self._ranked, generation))
+
+    def _rank_job(self, query: str, generation: int) -> tuple[list[Match], list[Option]] | None:
         with self._rank_lock:
             if generation != self._generation:
-                return  # a newer keystroke is queued behind this one
+                return None  # a newer keystroke is queued behind this one
             shown = self.ranker.rank(query, limit=LIST_LIMIT)
         options = _options(shown)
         if shown and self.ticket_ids:
             top = self.rows.get(shown[0].candidate.id)
             if top is not None and top["id"] not in self._preview_cache:
                 self._preview_cache[top["id"]] = self.plan_for(top, self.ticket_ids[0])
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_ranked, generation, shown, options)
+        return shown, options
+
+    def _ranked(self, generation: int, job: asyncio.Future[Any]) -> None:
+        if job.cancelled() or job.exception() is not None:
+            if generation == self._generation and self.is_attached:
+                self.filter(self.query_one("#macro-filter", Input).value)  # rank here instead
+            return
+        result = job.result()
+        if result is not None:
+            self._show_ranked(generation, *result)
 
     def _show_ranked(self, generation: int, shown: list[Match], options: list[Option]) -> None:
         if generation != self._generation or not self.is_attached:
