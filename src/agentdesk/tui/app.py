@@ -70,7 +70,7 @@ UNASSIGNED = -1  # the agent picker's value for "nobody"
 class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, UndoMixin, App[int]):
     """The terminal workstation. `engine` None runs offline (writes stay queued)."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH: ClassVar[list[str | Path]] = ["app.tcss", "screens/macro_picker.tcss"]
     TITLE = "agentdesk"
     COMMANDS = App.COMMANDS | {ActionsProvider}
     BINDINGS: ClassVar[list[BindingType]] = [

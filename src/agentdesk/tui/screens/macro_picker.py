@@ -154,54 +154,10 @@ def _options(shown: list[Match]) -> list[Option]:
 class MacroPicker(ModalScreen[MacroChoice | None]):
     """Pick a canned response for one ticket (or for several marked tickets)."""
 
-    # Default CSS, not a CSS_PATH: a screen's CSS file makes its first push re-parse the whole
-    # stylesheet and restyle every screen; default CSS is only added and parsed.
-    DEFAULT_CSS = """
-    MacroPicker {
-        align: center middle;
-        background: $background;  /* opaque: the screen below is not redrawn on each keystroke */
-    }
-
-    MacroPicker > #macro-dialog {
-        width: 90%;
-        max-width: 150;
-        height: 80%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-
-    MacroPicker #macro-title {
-        text-style: bold;
-        width: 100%;
-    }
-
-    MacroPicker #macro-filter {
-        margin-bottom: 1;
-    }
-
-    MacroPicker #macro-body {
-        height: 1fr;
-    }
-
-    MacroPicker #macro-list {
-        width: 2fr;
-        height: 100%;
-        border: none;
-    }
-
-    MacroPicker #macro-preview-scroll {
-        width: 3fr;
-        height: 100%;
-        border-left: vkey $primary 50%;
-        padding: 0 1;
-    }
-
-    MacroPicker #macro-hint {
-        color: $foreground 60%;
-        width: 100%;
-    }
-    """
+    # Its CSS (macro_picker.tcss) is part of the app's stylesheet from the start (see
+    # `AgentDeskApp.CSS_PATH`): a screen's own CSS_PATH makes its first push re-parse the whole
+    # stylesheet and restyle every screen, and DEFAULT_CSS would lose to app.tcss's
+    # `ModalScreen` rule (the picker stays opaque: the screen below is not redrawn per key).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="macros.cancel"),
         Binding("down,ctrl+n", "move(1)", "Next", show=False, id="macros.next"),
@@ -215,7 +171,7 @@ class MacroPicker(ModalScreen[MacroChoice | None]):
     ]
 
     def __init__(self, cache: Cache, ticket_ids: list[int], *, query: str = "") -> None:
-        super().__init__()
+        super().__init__(classes="-opaque")
         self.cache = cache
         self.ticket_ids = list(ticket_ids)
         self.initial_query = query
