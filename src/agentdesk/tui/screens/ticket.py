@@ -24,7 +24,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Label, Static, TextArea
+from textual.widgets import Label, Static, TextArea
 
 from agentdesk.domain.enums import SlaState
 from agentdesk.domain.mutations import MAX_BODY_CHARS
@@ -36,6 +36,7 @@ from agentdesk.tui.presence_app import UNKNOWN as UNKNOWN_PRESENCE
 from agentdesk.tui.queue_model import QueueWindow
 from agentdesk.tui.screens.dialogs import ConfirmDialog
 from agentdesk.tui.widgets.customer_pane import CustomerPane
+from agentdesk.tui.widgets.quiet_footer import QuietFooter
 from agentdesk.tui.widgets.safe_text_area import SafeTextArea
 from agentdesk.tui.widgets.status_bar import StatusBar
 from agentdesk.tui.widgets.thread import ThreadView
@@ -210,7 +211,7 @@ class TicketScreen(Screen[None]):
             pane.display = app.show_customer
             yield pane
         yield StatusBar(app.now)
-        yield Footer()
+        yield QuietFooter()
 
     async def on_mount(self) -> None:
         await self.load(scroll_end=True)
