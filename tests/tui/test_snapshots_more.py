@@ -229,14 +229,19 @@ def add_drafts(cache: Cache) -> None:
     cache.apply_changes(rows, "cursor-drafts")
 
 
+async def open_list(pilot: Pilot[object], key: str, screen: type, rows: int) -> None:
+    """From the queue, `key` opens the list `screen`; wait until it shows `rows` rows."""
+    await queue_ready(pilot)
+    await pilot.press(key)
+    await until(pilot, lambda: isinstance(pilot.app.screen, screen))
+    await until(pilot, lambda: len(pilot.app.screen.rows) == rows)
+
+
 def test_reviews_list(snap_compare, desk: Cache, tmp_path: Path) -> None:
     add_drafts(desk)
 
     async def run_before(pilot: Pilot[object]) -> None:
-        await queue_ready(pilot)
-        await pilot.press("R")
-        await until(pilot, lambda: isinstance(pilot.app.screen, ReviewsScreen))
-        await until(pilot, lambda: len(pilot.app.screen.rows) == 3)
+        await open_list(pilot, "R", ReviewsScreen, rows=3)
 
     assert snap_compare(make(desk, tmp_path), terminal_size=SIZE, run_before=run_before)
 
@@ -245,10 +250,7 @@ def test_review_draft_with_hostile_text(snap_compare, desk: Cache, tmp_path: Pat
     add_drafts(desk)
 
     async def run_before(pilot: Pilot[object]) -> None:
-        await queue_ready(pilot)
-        await pilot.press("R")
-        await until(pilot, lambda: isinstance(pilot.app.screen, ReviewsScreen))
-        await until(pilot, lambda: len(pilot.app.screen.rows) == 3)
+        await open_list(pilot, "R", ReviewsScreen, rows=3)
         await pilot.press("enter")  # the newest: the hostile one
         await until(pilot, lambda: isinstance(pilot.app.screen, ReviewDraftScreen))
         await until(pilot, lambda: pilot.app.screen.query_one(TextArea).text != "")
@@ -358,10 +360,7 @@ def test_swarm_list(snap_compare, desk: Cache, tmp_path: Path) -> None:
     add_swarms(desk)
 
     async def run_before(pilot: Pilot[object]) -> None:
-        await queue_ready(pilot)
-        await pilot.press("w")
-        await until(pilot, lambda: isinstance(pilot.app.screen, SwarmListScreen))
-        await until(pilot, lambda: len(pilot.app.screen.rows) == 2)
+        await open_list(pilot, "w", SwarmListScreen, rows=2)
         await pilot.press("a")  # the closed one too
         await until(pilot, lambda: len(pilot.app.screen.rows) == 3)
 
@@ -372,10 +371,7 @@ def test_swarm_room_offline(snap_compare, desk: Cache, tmp_path: Path) -> None:
     add_swarms(desk)
 
     async def run_before(pilot: Pilot[object]) -> None:
-        await queue_ready(pilot)
-        await pilot.press("w")
-        await until(pilot, lambda: isinstance(pilot.app.screen, SwarmListScreen))
-        await until(pilot, lambda: len(pilot.app.screen.rows) == 2)
+        await open_list(pilot, "w", SwarmListScreen, rows=2)
         await pilot.press("enter")  # unread first: the hostile one
         await until(pilot, lambda: isinstance(pilot.app.screen, SwarmRoomScreen))
         room = pilot.app.screen
@@ -391,10 +387,7 @@ def test_swarm_close_prompt(snap_compare, desk: Cache, tmp_path: Path) -> None:
     add_swarms(desk)
 
     async def run_before(pilot: Pilot[object]) -> None:
-        await queue_ready(pilot)
-        await pilot.press("w")
-        await until(pilot, lambda: isinstance(pilot.app.screen, SwarmListScreen))
-        await until(pilot, lambda: len(pilot.app.screen.rows) == 2)
+        await open_list(pilot, "w", SwarmListScreen, rows=2)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(pilot.app.screen, SwarmRoomScreen))
         await pilot.press("ctrl+l")
