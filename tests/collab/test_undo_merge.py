@@ -11,7 +11,8 @@ import pytest
 from agentdesk.store import StoreError, undo
 from agentdesk.store.macros import apply_macro
 from agentdesk.store.merge import queue_merge, queue_unmerge
-from synckit import SERVER_URL, World, build_world, file_ticket
+from agentdesk.sync.backend import TransientError
+from synckit import SERVER_URL, Fault, World, build_world, file_ticket
 
 
 async def duplicates(world: World, count: int) -> list[int]:
@@ -222,4 +223,53 @@ async def test_a_claimed_mutation_cannot_be_withdrawn(tmp_path: Path) -> None:
     await alice.sync()
     bodies = [m["body"] for m in world.server_messages(ticket_id)]
     assert "first" in bodies and "second" not in bodies
+    await alice.close()
+
+
+async def test_a_reply_whose_push_could_not_connect_can_still_be_withdrawn(
+    tmp_path: Path,
+) -> None:
+    world = await build_world(tmp_path, tickets=1)
+    [ticket_id] = world.ticket_ids
+    alice = world.client("alice")
+    await alice.sync()
+    sent_before = len(world.server_messages(ticket_id))
+    before, floor = undo.snapshot(alice.cache, [ticket_id]), undo.outbox_floor(alice.cache)
+    apply_macro(alice.cache, ticket_id, SOLVED, "Glad it works now!")
+    undo.record_action(alice.cache, "Canned response", before, floor)
+
+    world.app.inject(Fault("/v1/mutations", "drop_before"))  # offline: connection refused
+    with pytest.raises(TransientError):
+        await alice.sync()
+    assert undo.undo(alice.cache).kept == ()  # the push sent nothing: the reply is taken back
+    await alice.sync()
+    await alice.sync()
+    assert len(world.server_messages(ticket_id)) == sent_before
+    assert alice.cache.pending_count() == 0
+    await alice.close()
+
+
+async def test_a_reply_whose_push_may_have_arrived_stays(tmp_path: Path) -> None:
+    world = await build_world(tmp_path, tickets=1)
+    [ticket_id] = world.ticket_ids
+    alice = world.client("alice")
+    await alice.sync()
+    before, floor = undo.snapshot(alice.cache, [ticket_id]), undo.outbox_floor(alice.cache)
+    apply_macro(alice.cache, ticket_id, SOLVED, "Glad it works now!")
+    undo.record_action(alice.cache, "Canned response", before, floor)
+
+    world.app.inject(Fault("/v1/mutations", "drop_after"))  # applied, the answer lost
+    with pytest.raises(TransientError):
+        await alice.sync()
+    # even after a later push that could not connect, these rows may be on the server
+    world.app.inject(Fault("/v1/mutations", "drop_before"))
+    with pytest.raises(TransientError):
+        await alice.sync()
+    undone = undo.undo(alice.cache)
+    assert undone.kept == (f"the reply on #{ticket_id} had already been sent: it stays",)
+    await alice.sync()
+    await alice.sync()
+    bodies = [m["body"] for m in world.server_messages(ticket_id)]
+    assert bodies.count("Glad it works now!") == 1
+    assert world.server_ticket(ticket_id)["status"] != "solved"  # the fields went back
     await alice.close()

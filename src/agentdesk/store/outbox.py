@@ -303,6 +303,20 @@ class OutboxMixin(CacheCore):
                     self._set_meta(conn, "claimed_through", str(rows[-1]["id"]))
         return [_outbox_row(r) for r in rows]
 
+    def note_delivered(self, through: int) -> None:
+        """A request carrying mutations up to `through` may have reached the backend."""
+        with self.write() as conn:
+            if through > int(self._get_meta(conn, "delivered_through") or 0):
+                self._set_meta(conn, "delivered_through", str(through))
+
+    def release_claims(self, after: int) -> None:
+        """The push that claimed rows above `after` certainly sent none of them (it could not
+        connect): they may be withdrawn again, except what an earlier request may have carried."""
+        with self.write() as conn:
+            floor = max(after, int(self._get_meta(conn, "delivered_through") or 0))
+            if floor < int(self._get_meta(conn, "claimed_through") or 0):
+                self._set_meta(conn, "claimed_through", str(floor))
+
     def withdraw_mutation(self, mutation_id: int) -> bool:
         """Take back a mutation no push has picked up yet; False when it may have left.
 

@@ -77,11 +77,17 @@ class BackendError(Exception):
 
 
 class TransientError(BackendError):
-    """Network trouble, timeouts, 5xx: retry later with backoff. `retry_after` from 429."""
+    """Network trouble, timeouts, 5xx: retry later with backoff. `retry_after` from 429.
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    `delivered` is False only when the request certainly never reached the backend (the
+    connection could not be opened): what it carried may then still be withdrawn."""
+
+    def __init__(
+        self, message: str, retry_after: float | None = None, *, delivered: bool = True
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.delivered = delivered
 
 
 class AuthError(BackendError):

@@ -63,6 +63,14 @@ class SyncStore(Protocol):
 
     def record_results(self, results: Sequence[MutationResult], *, ack_by_pull: bool) -> None: ...
 
+    def note_delivered(self, through: int) -> None:
+        """Mutations up to `through` may have reached the backend: never withdraw them."""
+        ...
+
+    def release_claims(self, after: int) -> None:
+        """A push that certainly sent nothing gives back the rows it claimed above `after`."""
+        ...
+
     def apply_changes(
         self,
         changes: Sequence[Change],
@@ -233,7 +241,7 @@ class SyncEngine:
                             continue
                     batch = [OutgoingMutation(id=r.id, name=r.name, args=r.args) for r in chunk]
                     crash_point("push.before_send")
-                    results = await self.backend.push(batch)
+                    results = await self._send(batch)
                     crash_point("push.after_send")
                     if recording is not None:
                         await self._finish_recording(recording)
@@ -252,6 +260,24 @@ class SyncEngine:
             finally:
                 if recording is not None:
                     await self._finish_recording(recording)
+
+    async def _send(self, batch: list[OutgoingMutation]) -> Sequence[MutationResult]:
+        """Push one batch; keep the outbox's account of what may have left (see
+        `withdraw_mutation`): a request that could not even connect gives its rows back."""
+        try:
+            results = await self.backend.push(batch)
+        except TransientError as exc:
+            if exc.delivered:
+                await asyncio.to_thread(self.cache.note_delivered, batch[-1].id)
+            else:
+                await asyncio.to_thread(self.cache.release_claims, batch[0].id - 1)
+            raise
+        except BaseException:
+            await asyncio.to_thread(self.cache.note_delivered, batch[-1].id)
+            raise
+        if len(results) < len(batch):  # the rest stay pending, but they did go out
+            await asyncio.to_thread(self.cache.note_delivered, batch[-1].id)
+        return results
 
     def _local_entities(self) -> set[str]:
         """Entities this cache keeps as a local library: their mutations are never pushed and

@@ -312,6 +312,9 @@ def parse_push_answer(
 async def _send(client: httpx.AsyncClient, request: httpx.Request, what: str) -> httpx.Response:
     try:
         return await client.send(request)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # nothing was sent
+        message = f"{what}: cannot reach the server ({_one_line(exc)})"
+        raise TransientError(message, delivered=False) from exc
     except httpx.TimeoutException as exc:
         raise TransientError(f"{what}: the server did not answer in time") from exc
     except httpx.TransportError as exc:
