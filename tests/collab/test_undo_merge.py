@@ -12,7 +12,7 @@ from agentdesk.store import StoreError, undo
 from agentdesk.store.macros import apply_macro
 from agentdesk.store.merge import queue_merge, queue_unmerge
 from agentdesk.sync.backend import TransientError
-from synckit import SERVER_URL, Fault, World, build_world, file_ticket
+from synckit import SERVER_URL, Client, Fault, World, build_world, file_ticket
 
 
 async def duplicates(world: World, count: int) -> list[int]:
@@ -24,8 +24,8 @@ async def duplicates(world: World, count: int) -> list[int]:
         ]
 
 
-def merge_recorded(client: object, sources: list[int], target: int) -> int:
-    cache = client.cache  # type: ignore[attr-defined]
+def merge_recorded(client: Client, sources: list[int], target: int) -> int:
+    cache = client.cache
     before, floor = undo.snapshot(cache, [*sources, target]), undo.outbox_floor(cache)
     queue_merge(cache, sources, target)
     action_id = undo.record_action(cache, f"Merge into #{target}", before, floor)
@@ -157,6 +157,14 @@ SOLVED = {
 }
 
 
+def send_solved(client: Client, ticket_id: int) -> None:
+    """Queue SOLVED with its reply on the ticket, recorded as one undoable action."""
+    cache = client.cache
+    before, floor = undo.snapshot(cache, [ticket_id]), undo.outbox_floor(cache)
+    apply_macro(cache, ticket_id, SOLVED, "Glad it works now!")
+    undo.record_action(cache, "Canned response", before, floor)
+
+
 async def test_undo_of_a_canned_response_withdraws_the_unsent_reply(tmp_path: Path) -> None:
     world = await build_world(tmp_path, tickets=2)
     ticket_id, later_ticket = world.ticket_ids
@@ -165,9 +173,7 @@ async def test_undo_of_a_canned_response_withdraws_the_unsent_reply(tmp_path: Pa
     before_status = alice.cache.ticket(ticket_id)["status"]
     server_messages = len(world.server_messages(ticket_id))
 
-    before, floor = undo.snapshot(alice.cache, [ticket_id]), undo.outbox_floor(alice.cache)
-    apply_macro(alice.cache, ticket_id, SOLVED, "Glad it works now!")
-    undo.record_action(alice.cache, "Canned response", before, floor)
+    send_solved(alice, ticket_id)
     assert "Glad it works now!" in [m.body for m in alice.cache.thread(ticket_id)]
 
     undone = undo.undo(alice.cache)  # nothing has been pushed yet: the reply is taken back
@@ -193,9 +199,7 @@ async def test_undo_after_the_reply_left_keeps_it_and_says_so(tmp_path: Path) ->
     alice = world.client("alice")
     await alice.sync()
     before_status = alice.cache.ticket(ticket_id)["status"]
-    before, floor = undo.snapshot(alice.cache, [ticket_id]), undo.outbox_floor(alice.cache)
-    apply_macro(alice.cache, ticket_id, SOLVED, "Glad it works now!")
-    undo.record_action(alice.cache, "Canned response", before, floor)
+    send_solved(alice, ticket_id)
     await alice.sync()
 
     undone = undo.undo(alice.cache)
@@ -234,9 +238,7 @@ async def test_a_reply_whose_push_could_not_connect_can_still_be_withdrawn(
     alice = world.client("alice")
     await alice.sync()
     sent_before = len(world.server_messages(ticket_id))
-    before, floor = undo.snapshot(alice.cache, [ticket_id]), undo.outbox_floor(alice.cache)
-    apply_macro(alice.cache, ticket_id, SOLVED, "Glad it works now!")
-    undo.record_action(alice.cache, "Canned response", before, floor)
+    send_solved(alice, ticket_id)
 
     world.app.inject(Fault("/v1/mutations", "drop_before"))  # offline: connection refused
     with pytest.raises(TransientError):
@@ -254,9 +256,7 @@ async def test_a_reply_whose_push_may_have_arrived_stays(tmp_path: Path) -> None
     [ticket_id] = world.ticket_ids
     alice = world.client("alice")
     await alice.sync()
-    before, floor = undo.snapshot(alice.cache, [ticket_id]), undo.outbox_floor(alice.cache)
-    apply_macro(alice.cache, ticket_id, SOLVED, "Glad it works now!")
-    undo.record_action(alice.cache, "Canned response", before, floor)
+    send_solved(alice, ticket_id)
 
     world.app.inject(Fault("/v1/mutations", "drop_after"))  # applied, the answer lost
     with pytest.raises(TransientError):
