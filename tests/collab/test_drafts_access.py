@@ -155,3 +155,34 @@ async def test_a_lead_keeping_the_ticket_by_assignment_still_loses_the_group_vie
     assert swarm_ids(alice) == {swarm_id}
     for client in (alice, lee):
         await client.close()
+
+
+async def test_a_pending_edit_of_a_draft_that_leaves_with_its_ticket(tmp_path: Path) -> None:
+    """The lead edits a draft offline; meanwhile the ticket leaves the lead's group. The edit
+    is refused in one line, kept until dismissed, and the draft leaves the lead's cache."""
+    world = await build_world(tmp_path, tickets=1)
+    (ticket_id,) = world.ticket_ids
+    people = {name: person.id for name, person in world.people.items()}
+    alice, lee = world.client("alice"), world.client("lee")
+    await alice.sync()
+    draft_id = share(alice, ticket_id, "Original text", people["bob"])
+    await alice.sync()
+    await lee.sync()
+    lee.cache.record_mutation("draft.edit", {"draft_id": draft_id, "body": "Lee's rewrite"})
+    assert lee.cache.row("shared_draft", draft_id)["body"] == "Lee's rewrite"  # optimistic
+
+    await move_to_new_group(world, ticket_id)
+    report = await lee.sync()
+    assert [(r.outcome, r.reason) for r in report.results] == [
+        ("rejected", f"shared draft {draft_id} is not shared with you")
+    ]
+    await lee.sync()
+    assert lee.cache.row("shared_draft", draft_id) is None
+    assert lee.cache.rejected_count() == 1
+    [rejected] = lee.cache.outbox_rows(["rejected"])
+    lee.cache.dismiss_rejected(rejected.id)
+    assert lee.cache.pending_count() == 0 and lee.cache.rejected_count() == 0
+    await alice.sync()
+    assert alice.cache.row("shared_draft", draft_id)["body"] == "Original text"
+    for client in (alice, lee):
+        await client.close()
