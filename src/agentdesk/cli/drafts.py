@@ -34,6 +34,7 @@ from agentdesk.cli.session import open_cache, sync_now
 from agentdesk.domain.ids import uuid7
 from agentdesk.domain.text import visible
 from agentdesk.profiles import Profile
+from agentdesk.store.db import StoreError
 
 SHORT_ID = 13  # characters of a draft id that `list` shows (a uuid7's time part and more)
 
@@ -109,17 +110,12 @@ def _profile(args: argparse.Namespace) -> Profile:
     return profile_with(args, Capability.SHARED_DRAFTS, "shared drafts")
 
 
-def _matches(cache: Any, wanted: str) -> list[dict[str, Any]]:
+def _find(cache: Any, prefix: str) -> dict[str, Any]:
     from agentdesk.store import draft_queries
+    from agentdesk.store.id_prefix import by_id_prefix
 
-    exact = draft_queries.shared_draft(cache, wanted)
-    if exact is not None:
-        return [exact]
-    return [
-        d
-        for d in draft_queries.shared_drafts(cache, include_sent=True)
-        if str(d["id"]).lower().startswith(wanted)
-    ]
+    drafts = draft_queries.shared_drafts(cache, include_sent=True)
+    return by_id_prefix(drafts, lambda d: str(d["id"]), prefix, "shared draft")
 
 
 def find_draft(
@@ -129,19 +125,17 @@ def find_draft(
 
     With a `profile` and not `no_sync`, a draft not in the cache yet (just shared with the
     agent) is looked for again after one sync."""
-    wanted = prefix.strip().lower()
-    if not wanted:
+    if not prefix.strip():
         raise UserError("give a draft id (agentdesk draft list shows them)")
-    matches = _matches(cache, wanted)
-    if not matches and profile is not None and not no_sync and sync_now(profile, cache).ok:
-        matches = _matches(cache, wanted)
-    if not matches:
-        raise UserError(f"no shared draft {prefix!r} in the local cache (sync first?)")
-    if len(matches) > 1:
-        raise UserError(
-            f"draft id {prefix!r} is ambiguous ({len(matches)} drafts): give more characters"
-        )
-    return matches[0]
+    try:
+        return _find(cache, prefix)
+    except StoreError as exc:
+        if profile is None or no_sync or not sync_now(profile, cache).ok:
+            raise UserError(str(exc)) from exc
+    try:
+        return _find(cache, prefix)
+    except StoreError as exc:
+        raise UserError(str(exc)) from exc
 
 
 def resolve_agents(cache: Any, spec: str) -> list[int]:

@@ -14,6 +14,7 @@ from typing import Any
 from agentdesk.domain.experts import Expert, rank_experts
 from agentdesk.store.codec import ENCODERS, decode_row
 from agentdesk.store.db import StoreError
+from agentdesk.store.id_prefix import by_id_prefix
 from agentdesk.store.schema import ENTITY_TABLES
 
 _READ_KEY = "swarm_read."
@@ -144,19 +145,8 @@ def swarm(cache: Any, swarm_id: str) -> SwarmRow | None:
 
 def find_swarm(cache: Any, prefix: str) -> SwarmRow:
     """The cached swarm whose id starts with `prefix` (raises `StoreError` if none or several)."""
-    prefix = prefix.strip()
-    matches = [s for s in swarms(cache, include_closed=True, mine_only=False) if s.id == prefix]
-    if not matches and prefix:
-        matches = [
-            s
-            for s in swarms(cache, include_closed=True, mine_only=False)
-            if s.id.startswith(prefix)
-        ]
-    if not matches:
-        raise StoreError(f"no swarm {prefix!r} in the local cache (sync first?)")
-    if len(matches) > 1:
-        raise StoreError(f"swarm id {prefix!r} is ambiguous: give more characters")
-    return matches[0]
+    swarms_here = swarms(cache, include_closed=True, mine_only=False)
+    return by_id_prefix(swarms_here, lambda s: s.id, prefix, "swarm")
 
 
 def messages(cache: Any, swarm_id: str) -> list[SwarmMessageRow]:
