@@ -329,10 +329,9 @@ class AgentDeskApp(LeadActionsMixin, SwarmActionsMixin, PresenceMixin, UndoMixin
 
     async def action_quit(self) -> None:
         """Quit; ask first only if a draft is unsent."""
-        screen = self.screen
-        ticket = sys.modules.get("agentdesk.tui.screens.ticket")  # imported once one was opened
-        if ticket is not None and isinstance(screen, ticket.TicketScreen):
-            screen.save_draft_now()
+        save_draft = getattr(self.screen, "save_draft_now", None)  # the ticket screen's composer
+        if callable(save_draft):
+            save_draft()
         drafts = unsent_draft_count(self.cache)
         if not drafts:
             self.exit(0)
